@@ -1,0 +1,231 @@
+"""Model bundles: write, verify, load and promote.
+
+A bundle is a folder ``models/msgrisk-<version>/`` holding the spaCy pipeline (``nlp/``,
+written with ``nlp.to_disk``), the scikit-learn featurizer and model (``model.joblib``)
+and ``manifest.json`` (format version, labels, thresholds, metrics, data hash, rules
+version, package versions, git commit, and the sha256 of every file).
+
+joblib/pickle runs code while loading, so :func:`load_bundle` checks the manifest and
+every file hash *before* anything is unpickled, and refuses bundles outside the
+configured models folder unless explicitly allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from msgrisk import config
+
+#: Bumped whenever the bundle layout or the pickled classes change incompatibly.
+BUNDLE_FORMAT = 1
+MANIFEST = "manifest.json"
+MODEL_FILE = "model.joblib"
+NLP_DIR = "nlp"
+_PACKAGES = ("msgrisk", "spacy", "scikit-learn", "numpy", "scipy", "joblib", "phonenumbers")
+
+
+class BundleError(RuntimeError):
+    """A bundle that cannot be trusted or loaded; the message says how to fix it."""
+
+
+@dataclass
+class Bundle:
+    """A loaded, verified bundle."""
+
+    path: Path
+    manifest: dict[str, Any]
+    nlp: Any
+    featurizer: Any
+    model: Any
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _file_hashes(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): sha256_file(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a bundle depends on."""
+    out = {}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def git_commit() -> str | None:
+    """The current git commit of the project, if it is a git checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT,
+                                capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def new_version(data_hash: str) -> str:
+    """A sortable, unique version string: UTC timestamp + data hash prefix + random suffix."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{data_hash[:8]}-{uuid.uuid4().hex[:4]}"
+
+
+def save_bundle(nlp: Any, featurizer: Any, model: Any, manifest: dict[str, Any],
+                models_dir: Path) -> Path:
+    """Write a bundle atomically: into a temp folder, verify it, then rename into place."""
+    import joblib
+
+    models_dir.mkdir(parents=True, exist_ok=True)
+    version = manifest.get("version") or new_version(manifest.get("training_data_sha256", "0" * 8))
+    final = models_dir / f"msgrisk-{version}"
+    tmp = models_dir / f".tmp-{uuid.uuid4().hex}"
+    try:
+        tmp.mkdir()
+        nlp.to_disk(tmp / NLP_DIR)
+        joblib.dump({"featurizer": featurizer, "model": model}, tmp / MODEL_FILE, compress=3)
+        full = {
+            "format_version": BUNDLE_FORMAT,
+            "name": config.REGISTERED_MODEL,
+            **manifest,
+            "version": version,
+            "created_at": datetime.now(UTC).isoformat(),
+            "packages": package_versions(),
+            "git_commit": git_commit(),
+            "files": _file_hashes(tmp),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True))
+        verify_bundle(tmp, allow_outside=True)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def verify_bundle(path: Path, allow_outside: bool = False) -> dict[str, Any]:
+    """Check manifest, format version, file list and every sha256; return the manifest."""
+    path = Path(path)
+    fix = "Retrain with `make train` or point MSGRISK_MODEL at a trusted bundle."
+    if not allow_outside and os.environ.get("MSGRISK_ALLOW_ANY_MODEL_PATH") != "1":
+        models_dir = config.paths().models
+        if not _inside(path, models_dir):
+            raise BundleError(
+                f"{path} is outside the models folder {models_dir}; refusing to load it. Move "
+                "the bundle under MSGRISK_MODELS_DIR, or set MSGRISK_ALLOW_ANY_MODEL_PATH=1 if "
+                "you trust it."
+            )
+    if not path.is_dir():
+        raise BundleError(f"no bundle at {path}. {fix}")
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        raise BundleError(f"{manifest_path} is missing, so the bundle cannot be verified. {fix}")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as err:
+        raise BundleError(f"{manifest_path} is not valid JSON ({err}). {fix}") from err
+    fmt = manifest.get("format_version")
+    if fmt != BUNDLE_FORMAT:
+        raise BundleError(
+            f"{path} has bundle format {fmt!r} but this msgrisk reads format {BUNDLE_FORMAT}. "
+            f"Retrain with `make train`, or install the msgrisk version that wrote it."
+        )
+    files = manifest.get("files")
+    if not isinstance(files, dict) or MODEL_FILE not in files:
+        raise BundleError(f"{manifest_path} lists no file hashes (or no {MODEL_FILE}). {fix}")
+    for name, expected in files.items():
+        target = path / name
+        if ".." in Path(name).parts or Path(name).is_absolute() or not _inside(target, path):
+            raise BundleError(f"{manifest_path} lists {name!r}, which points outside the bundle; "
+                              f"refusing to load it. {fix}")
+        if not target.is_file():
+            raise BundleError(f"{manifest_path} lists {name} but the file is missing. {fix}")
+        actual = sha256_file(target)
+        if actual != expected:
+            raise BundleError(
+                f"{manifest_path} lists sha256 {str(expected)[:8]}… for {name} but the file "
+                f"hashes to {actual[:8]}…; refusing to load it. {fix}"
+            )
+    extra = set(_file_hashes(path)) - set(files)
+    if extra:
+        raise BundleError(f"{path} holds files the manifest does not list: {sorted(extra)[:5]}. "
+                          f"{fix}")
+    return manifest
+
+
+def load_bundle(path: Path, allow_outside: bool = False) -> Bundle:
+    """Verify then load a bundle (spaCy pipeline + featurizer + model)."""
+    import joblib
+    import spacy
+
+    import msgrisk.rules  # noqa: F401  (registers the spaCy factories the pipeline needs)
+
+    path = Path(path)
+    manifest = verify_bundle(path, allow_outside=allow_outside)
+    try:
+        nlp = spacy.load(path / NLP_DIR)
+        payload = joblib.load(path / MODEL_FILE)
+        featurizer, model = payload["featurizer"], payload["model"]
+    except Exception as err:  # a verified but unreadable bundle: incompatible versions
+        raise BundleError(
+            f"{path} passed its hash check but could not be loaded ({type(err).__name__}: {err}); "
+            f"it was written with {manifest.get('packages')}. Retrain with `make train`."
+        ) from err
+    return Bundle(path=path.resolve(), manifest=manifest, nlp=nlp, featurizer=featurizer,
+                  model=model)
+
+
+def promote(bundle_path: Path, models_dir: Path) -> Path:
+    """Point ``models/champion`` at ``bundle_path`` atomically (symlink swap by rename)."""
+    verify_bundle(bundle_path, allow_outside=True)
+    link = models_dir / config.CHAMPION
+    tmp_link = models_dir / f".champion-{uuid.uuid4().hex}"
+    os.symlink(Path(bundle_path).name, tmp_link)
+    try:
+        os.replace(tmp_link, link)
+    except OSError:
+        tmp_link.unlink(missing_ok=True)
+        raise
+    return link
+
+
+def champion_manifest(models_dir: Path) -> dict[str, Any] | None:
+    """The current champion's manifest, or None when there is none (or it is broken)."""
+    try:
+        return verify_bundle(models_dir / config.CHAMPION, allow_outside=True)
+    except BundleError:
+        return None

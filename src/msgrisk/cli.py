@@ -1,0 +1,126 @@
+"""The ``msgrisk`` command line: thin typer commands over pure functions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="msgrisk: message-risk classifier (suspicious, off_platform, aggressive, "
+                       "promise).", no_args_is_help=True, add_completion=False)
+data_app = typer.Typer(help="Build and inspect the historical-message corpus.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False
+          ) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def _print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    table = Table(title=title)
+    for name in header:
+        table.add_column(name)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@data_app.command("synth")
+def data_synth(
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes).")] = 0,
+    n_messages: Annotated[int, typer.Option(help="Number of messages.")] = 32_000,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default data/raw).")] = None,
+) -> None:
+    """Generate the sample historical corpus: messages.parquet/.csv and truth.parquet."""
+    from msgrisk import config
+    from msgrisk.synth.generator import write_corpus
+
+    p = config.paths()
+    report = write_corpus(out or p.raw, seed=seed, n_messages=n_messages,
+                          reports_dir=p.reports if out is None else None)
+    console.print_json(json.dumps({k: report[k] for k in report
+                                   if k in ("n_messages", "n_threads", "label_counts",
+                                            "distinct_frames_per_label")}, default=str))
+
+
+@data_app.command("validate")
+def data_validate(path: Path) -> None:
+    """Validate a raw messages file; quarantined rows go to data/quarantine/."""
+    from msgrisk import config, dataset
+
+    result = dataset.load_messages(path, quarantine_dir=config.paths().quarantine)
+    console.print_json(json.dumps(result.summary()))
+
+
+@app.command()
+def label() -> None:
+    """Apply the labeling functions and the label model: data/interim/weak_labels.parquet."""
+    from msgrisk import labeling
+
+    report = labeling.run_labeling()
+    console.print_json(json.dumps(report.get("vs_truth", report.get("overall", {})),
+                                  default=str))
+
+
+@app.command()
+def rules(text: Annotated[str, typer.Argument(help="A message to run the detectors on.")]
+          ) -> None:
+    """Show the detector spans (offsets into the original text) and LF votes for a message."""
+    from msgrisk import rules as registry
+
+    console.print_json(json.dumps(registry.describe(text), ensure_ascii=False))
+
+
+@app.command()
+def train(
+    config_file: Annotated[Path | None, typer.Option("--config", help="TOML config.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: key=value.")] = None,
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
+) -> None:
+    """Train a bundle, evaluate it, register it in MLflow and promote it if better."""
+    from msgrisk import train as training
+
+    overrides = dict(item.split("=", 1) for item in (set_ or []))
+    cfg = training.TrainConfig.from_file(config_file or training.DEFAULT_CONFIG, overrides)
+    result = training.train(cfg, log_mlflow=not no_mlflow)
+    _print_table(f"msgrisk {result.metrics['bundle']['version']} (promoted: {result.promoted})",
+                 ["set/system", "label", "P", "R", "F1"], result.table())
+    console.print(f"bundle: {result.bundle_path}  time: {result.seconds:.1f}s  "
+                  f"mlflow: {result.mlflow.get('registered_version', '-')}")
+
+
+@app.command("predict")
+def predict_cmd(
+    texts: Annotated[list[str], typer.Argument(help="Messages to classify.")],
+    model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
+) -> None:
+    """Classify messages: one JSON line per text."""
+    from msgrisk.predict import load_predictor
+
+    predictor = load_predictor(model)
+    for p in predictor.predict_batch(texts):
+        sys.stdout.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+
+
+@app.command("redact")
+def redact_cmd(text: str) -> None:
+    """Mask contact details and secrets in a message."""
+    from msgrisk.predict import redact
+
+    sys.stdout.write(redact(text) + "\n")
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,56 @@
+"""Per-label precision / recall / F1 for multi-label risk predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from msgrisk import labels
+from msgrisk.labels import RISK_LABELS
+
+
+def indicator_matrix(label_sets: Iterable[Sequence[str] | str]) -> np.ndarray:
+    """(n, 4) 0/1 matrix from label tuples or ``|``-joined strings."""
+    rows = [labels.to_vector(labels.parse(x) if isinstance(x, str) else x) for x in label_sets]
+    return np.asarray(rows, dtype=int).reshape(len(rows), len(RISK_LABELS))
+
+
+def label_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support per risk label, plus ``macro`` and ``micro``."""
+    y_true = np.asarray(y_true, dtype=bool)
+    y_pred = np.asarray(y_pred, dtype=bool)
+    out: dict[str, dict[str, float]] = {}
+
+    def prf(t: np.ndarray, p: np.ndarray) -> dict[str, float]:
+        tp = float(np.sum(t & p))
+        fp = float(np.sum(~t & p))
+        fn = float(np.sum(t & ~p))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 4), "recall": round(recall, 4),
+                "f1": round(f1, 4), "support": int(t.sum())}
+
+    for j, label in enumerate(RISK_LABELS):
+        out[label] = prf(y_true[:, j], y_pred[:, j])
+    out["macro"] = {k: round(float(np.mean([out[lab][k] for lab in RISK_LABELS])), 4)
+                    for k in ("precision", "recall", "f1")}
+    out["micro"] = prf(y_true.ravel(), y_pred.ravel())
+    fine_true = ~y_true.any(axis=1)
+    fine_pred = ~y_pred.any(axis=1)
+    out["fine"] = prf(fine_true, fine_pred)
+    out["exact_match"] = {"accuracy": round(float(np.mean((y_true == y_pred).all(axis=1))), 4)
+                          if len(y_true) else 0.0}
+    return out
+
+
+def metrics_table(rows: dict[str, dict[str, dict[str, float]]]) -> list[list[str]]:
+    """Rows of ``[name, label, P, R, F1]`` for printing."""
+    table = []
+    for name, m in rows.items():
+        for label in (*RISK_LABELS, "macro"):
+            v = m[label]
+            table.append([name, label, f"{v['precision']:.3f}", f"{v['recall']:.3f}",
+                          f"{v['f1']:.3f}"])
+    return table

@@ -1,0 +1,133 @@
+"""The linear risk model: one logistic regression per risk label, Platt-calibrated.
+
+Prediction is a single sparse matrix product (``X @ coef_.T``) so a batch of one is as
+cheap as possible; each label's score is ``sigmoid(a * z + b)`` with ``(a, b)`` fitted on
+the dev split. Thresholds are chosen on dev to reach a precision target per label.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve
+from sklearn.utils.validation import check_is_fitted
+
+from msgrisk.labels import RISK_LABELS
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
+class LinearRiskModel(BaseEstimator):
+    """One-vs-rest logistic regression over the four risk labels."""
+
+    def __init__(self, C: float = 4.0, class_weight: str | None = "balanced",
+                 max_iter: int = 2000, labels: tuple[str, ...] = RISK_LABELS):
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.labels = labels
+
+    def fit(self, X: sp.spmatrix, Y: np.ndarray, sample_weight: np.ndarray | None = None
+            ) -> LinearRiskModel:
+        """Fit one classifier per label; ``Y`` is (n, n_labels) 0/1, ``sample_weight`` (n, n_labels)."""
+        Y = np.asarray(Y)
+        if Y.ndim != 2 or Y.shape[1] != len(self.labels):
+            raise ValueError(f"Y must have shape (n, {len(self.labels)}), got {Y.shape}")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if sample_weight.ndim == 1:
+                sample_weight = np.repeat(sample_weight[:, None], len(self.labels), axis=1)
+        coefs, intercepts = [], []
+        for j in range(len(self.labels)):
+            y = Y[:, j].astype(int)
+            if y.min() == y.max():  # a label never (or always) seen: constant score
+                coefs.append(np.zeros(X.shape[1]))
+                intercepts.append(-10.0 if y.max() == 0 else 10.0)
+                continue
+            clf = LogisticRegression(C=self.C, class_weight=self.class_weight,
+                                     max_iter=self.max_iter, solver="liblinear")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(X, y, sample_weight=None if sample_weight is None else sample_weight[:, j])
+            coefs.append(clf.coef_.ravel())
+            intercepts.append(float(clf.intercept_[0]))
+        self.coef_ = np.vstack(coefs).astype(np.float32)
+        self.intercept_ = np.asarray(intercepts, dtype=np.float32)
+        self.calib_a_ = np.ones(len(self.labels), dtype=np.float32)
+        self.calib_b_ = np.zeros(len(self.labels), dtype=np.float32)
+        self.thresholds_ = np.full(len(self.labels), 0.5, dtype=np.float32)
+        return self
+
+    def decision_function(self, X: sp.spmatrix) -> np.ndarray:
+        """Raw margins, (n, n_labels)."""
+        check_is_fitted(self, "coef_")
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
+        """Calibrated scores in [0, 1], (n, n_labels)."""
+        z = self.decision_function(X)
+        return _sigmoid(self.calib_a_ * z + self.calib_b_)
+
+    def predict(self, X: sp.spmatrix) -> np.ndarray:
+        """0/1 decisions at the tuned thresholds, (n, n_labels)."""
+        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+
+    def calibrate(self, X: sp.spmatrix, Y: np.ndarray) -> LinearRiskModel:
+        """Platt scaling per label on held-out data (the dev split)."""
+        check_is_fitted(self, "coef_")
+        z = self.decision_function(X)
+        for j in range(len(self.labels)):
+            y = np.asarray(Y)[:, j].astype(int)
+            if y.min() == y.max():
+                continue
+            platt = LogisticRegression(C=1e4, solver="lbfgs")
+            platt.fit(z[:, [j]], y)
+            self.calib_a_[j] = float(platt.coef_[0, 0])
+            self.calib_b_[j] = float(platt.intercept_[0])
+        return self
+
+    def tune_thresholds(self, X: sp.spmatrix, Y: np.ndarray, precision_target: dict[str, float]
+                        ) -> dict[str, dict[str, float]]:
+        """Per label, the lowest threshold whose precision on (X, Y) reaches the target.
+
+        When the target is out of reach, the F1-maximising threshold is used and the
+        returned report says so (``target_met: 0``).
+        """
+        scores = self.predict_proba(X)
+        report: dict[str, dict[str, float]] = {}
+        for j, label in enumerate(self.labels):
+            y = np.asarray(Y)[:, j].astype(int)
+            target = float(precision_target.get(label, 0.9))
+            if y.sum() == 0:
+                report[label] = {"threshold": float(self.thresholds_[j]), "target_met": 0.0}
+                continue
+            precision, recall, thresholds = precision_recall_curve(y, scores[:, j])
+            precision, recall = precision[:-1], recall[:-1]
+            ok = np.flatnonzero(precision >= target)
+            if len(ok):
+                best = ok[np.argmax(recall[ok])]
+                met = 1.0
+            else:
+                f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+                best = int(np.argmax(f1))
+                met = 0.0
+            self.thresholds_[j] = float(thresholds[best])
+            report[label] = {"threshold": float(thresholds[best]), "precision": float(precision[best]),
+                             "recall": float(recall[best]), "target": target, "target_met": met}
+        return report
+
+    def contributions(self, X_row: sp.spmatrix, label_index: int) -> list[tuple[int, float]]:
+        """(feature index, coef × value) for the non-zero features of one row, largest first."""
+        check_is_fitted(self, "coef_")
+        row = sp.csr_matrix(X_row)
+        idx = row.indices
+        contrib = row.data * self.coef_[label_index, idx]
+        order = np.argsort(-contrib)
+        return [(int(idx[k]), float(contrib[k])) for k in order]

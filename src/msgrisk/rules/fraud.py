@@ -1,0 +1,153 @@
+"""Suspicious-message detectors: requests for secrets, impersonation, scam stories."""
+
+from __future__ import annotations
+
+import re
+
+from msgrisk.labels import SUSPICIOUS
+from msgrisk.rules.spans import Found, Rule, rx, words
+
+# A request cue in the clause before a secret: "send me your OTP", "what's the code".
+_ASK = re.compile(
+    r"\b(?:send|give|share|tell|provide|confirm|enter|type|forward|read|text|need|want|"
+    r"what'?s|what is|wat|drop|reply|respond|put|verify|pass|gimme|gi mi|sen|ask(?:ing)? for|"
+    r"can i (?:get|have)|could i (?:get|have)|let me (?:get|have|know)|i need|need yuh|"
+    r"request(?:ing)?|submit|fill in|input|update|your|ur|yuh)\b"
+)
+_NOT_MINE = re.compile(r"\bmy\s+(?:\w+\s+)?$")
+
+_CODE = words(
+    r"[o0]tp", r"one[\s-]?time (?:pass)?(?:code|pin|password|passcode)",
+    r"(?:verification|verify|confirmation|security|auth(?:entication)?|login|sms|access|"
+    r"2fa|reset|activation) (?:code|pin)", r"2fa",
+    r"(?:4|5|6|four|five|six)[\s-]?digits? (?:code|pin|number)",
+    r"the code (?:(?:we|i|they|kx|it|you|that|which)\s+)?(?:just\s+)?(?:sent|send|texted|got|"
+    r"received|get|gave)", r"code (?:you|u) (?:just )?(?:got|received|get)",
+)
+_PASSWORD = words(
+    r"pass\s?words?", r"passwd", r"pass\s?code", r"pwd",
+    r"(?:your|ur|the|bank|atm|card|account|acct) pin(?: number| code)?",
+    r"(?:login|log[\s-]?in|sign[\s-]?in|account) (?:details|info|information|credentials)",
+    r"credentials", r"username and password",
+)
+_CARD = words(
+    r"card (?:number|no\.?|num|#|details|info|information|digits)", r"cvv2?", r"cvc",
+    r"(?:3|three) digits? (?:on|at) the back", r"security code on the back",
+    r"expir(?:y|ation)(?: date)?", r"exp(?:\.|iry)? date", r"(?:full|whole) card",
+    r"(?:credit|debit) card (?:number|details|info)", r"front and back of (?:your|the) card",
+)
+_BANK = words(
+    r"bank (?:details|info|information|login|account(?: number| details| info)?|password|pin)",
+    r"account (?:number|no\.?|details)", r"routing number", r"(?:online|internet) banking",
+    r"banking (?:login|details|password)", r"mother'?s maiden name", r"trn",
+    r"social security(?: number)?", r"ssn",
+)
+
+_IMPERSONATION = words(
+    r"(?:this is|we are|we're|i am|i'm|i work (?:for|with)|from|message from|notice from|"
+    r"on behalf of|representing|calling from|writing from)\s+(?:the\s+)?(?:official\s+)?"
+    r"(?:kx|kingston express|k\.x\.?)\s+(?:security|support|fraud|verification|trust|safety|"
+    r"account|billing|payments?|compliance|admin|customer care|help ?desk|team|staff|agent)",
+    r"(?:kx|kingston express)\s+(?:security|fraud|verification|trust (?:and|&) safety|compliance|"
+    r"billing|risk|account protection)\s+(?:team|department|dept|unit|center|centre|division)",
+    r"(?:official|automated) (?:kx|kingston express) (?:notice|message|alert|warning)",
+    r"(?:i am|i'm|this is) (?:a |an )?(?:kx|kingston express) (?:admin|moderator|agent|staff|"
+    r"employee|representative|rep)",
+)
+_ACCOUNT_THREAT = rx(
+    r"\b(?:your|ur|yuh|the)\s+(?:kx\s+|kingston express\s+|seller\s+|buyer\s+|store\s+|shop\s+)?"
+    r"(?:account|acct|store|shop|listings?|profile|payouts?|funds|wallet|membership)\s+"
+    r"(?:will|would|is going to|may|might|has been|have been|is|are|was|gets?|could|shall)\s+"
+    r"(?:be\s+|get\s+)?(?:permanently\s+|temporarily\s+|immediately\s+)?(?:suspended|closed|locked|"
+    r"blocked|deactivated|disabled|terminated|banned|frozen|restricted|on hold|deleted|flagged|"
+    r"limited|removed|cancel+ed)\b"
+)
+_VERIFY = words(
+    r"(?:verify|confirm|validate|re-?activate|unlock|update|restore|secure|reconfirm)\s+"
+    r"(?:your\s+|ur\s+|the\s+)?(?:kx\s+)?(?:account|identity|details|payment (?:details|info|method)|"
+    r"information|info|card|billing|login|profile|bank)"
+)
+_URGENCY = words(
+    r"(?:within|in the next|before)\s+(?:\d{1,3}|twenty[- ]?four|forty[- ]?eight|one|two|"
+    r"a few)\s*(?:hours?|hrs?|h|minutes?|mins?)",
+    r"immediately", r"urgent(?:ly)?", r"act now", r"final (?:warning|notice|reminder)",
+    r"last (?:warning|chance|notice)", r"before it'?s too late", r"expires? (?:today|soon|in)",
+    r"limited time", r"right now or", r"or (?:else )?(?:lose|your account)",
+)
+_PRIZE = words(
+    r"you(?:'ve| have)? (?:just )?won", r"you are (?:the |our |a )?(?:lucky )?winner",
+    r"congrat\w*[^.!?]{0,40}(?:won|winner|selected|chosen|prize|reward)",
+    r"claim (?:your|the|ur) (?:prize|reward|gift|winnings|bonus|voucher|cash|money)",
+    r"lottery", r"lotto", r"lucky (?:draw|winner|customer|buyer)", r"jackpot", r"sweepstakes?",
+    r"cash prize", r"you(?:'ve| have) been (?:selected|chosen|picked)",
+)
+_OVERPAY = words(
+    r"overpa(?:id|yment|y|ying)", r"over-?paid",
+    r"(?:paid|sent|transferred) (?:you )?(?:too much|extra|double|twice|more than|the wrong amount|"
+    r"an extra)", r"accidentally (?:sent|paid|transferred)",
+    r"(?:send|give|return|transfer|wire|refund|pay) (?:me )?back (?:the )?(?:difference|extra|"
+    r"excess|balance|rest|remaining)",
+    r"(?:send|give|return|transfer|wire|refund) me (?:back )?the (?:difference|extra|excess|"
+    r"balance|rest)",
+)
+_REVIEW = words(
+    r"(?:5|five)[\s-]?stars?(?: review| rating| feedback)?",
+    r"(?:positive|good|great|nice|glowing|perfect) (?:review|rating|feedback)",
+    r"(?:remove|delete|change|update|edit|take down|retract|withdraw|fix) (?:your|the|that|ur|"
+    r"yuh|this) (?:bad |negative |1[\s-]?star |one[\s-]?star |poor )?(?:review|rating|feedback)",
+)
+_BRIBE = re.compile(
+    r"\b(?:pay|paid|give you|send you|refund|discount|free|bonus|cash|money|gift|coupon|"
+    r"extra|in exchange|in return|reward|compensat\w*|j\$|jmd|usd|\$\d+|\d+ dollars|voucher|"
+    r"half|partial)\b|\$\d"
+)
+_DISPUTE = rx(
+    r"\b(?:cancel|close|withdraw|drop|remove|retract|take back|take down|pull|call off|rescind|"
+    r"revoke|end|delete|stop)\s+(?:the|your|this|that|ur|yuh|di|da)\s+"
+    r"(?:(?:paypal|kx|bank|platform|a-to-z|a to z|card)\s+)?(?:dispute|claim|chargeback|"
+    r"charge back|case|complaint|report|ticket)s?\b"
+)
+_SELF_SUBJECT = re.compile(r"\b(?:i|we|i'll|we'll|i'm|i've|mi)\b(?:(?!\byou\b|\bu\b).)*$")
+
+FRAUD_RULES: tuple[Rule, ...] = (
+    Rule("secret_request", SUSPICIOUS, "secret_code", rx(_CODE), needs=_ASK,
+         triggers=("tp", "code", "2fa", "pin", "digit")),
+    Rule("secret_request", SUSPICIOUS, "secret_password", rx(_PASSWORD), needs=_ASK,
+         triggers=("pass", "pwd", "pin", "details", "info", "credential")),
+    Rule("secret_request", SUSPICIOUS, "secret_card", rx(_CARD), needs=_ASK,
+         triggers=("card", "cvv", "cvc", "exp", "back")),
+    Rule("secret_request", SUSPICIOUS, "secret_bank", rx(_BANK), needs=_ASK,
+         triggers=("bank", "account", "routing", "maiden", "trn", "social", "ssn")),
+    Rule("impersonation", SUSPICIOUS, "impersonation", rx(_IMPERSONATION),
+         triggers=("kx", "kingston", "k.x"), negatable=False),
+    Rule("account_threat", SUSPICIOUS, "account_threat", _ACCOUNT_THREAT, negatable=False),
+    Rule("verify_request", SUSPICIOUS, "verify", rx(_VERIFY)),
+    Rule("urgency", SUSPICIOUS, "urgency", rx(_URGENCY), negatable=False),
+    Rule("prize_story", SUSPICIOUS, "prize", rx(_PRIZE)),
+    Rule("overpayment_story", SUSPICIOUS, "overpayment", rx(_OVERPAY)),
+    Rule("review_bribe", SUSPICIOUS, "review_bribe", rx(_REVIEW), needs=_BRIBE,
+         needs_anywhere=True, triggers=("review", "rating", "feedback", "star")),
+    Rule("dispute_pressure", SUSPICIOUS, "dispute_pressure", _DISPUTE, negatable=True),
+)
+
+
+def find_fraud(text: str, found: Found) -> None:
+    """Run every suspicious-message detector on the normalised text."""
+    for rule in FRAUD_RULES:
+        before = len(found.hits)
+        rule.run(text, found)
+        if rule.kind.startswith("secret_") or rule.kind == "dispute_pressure":
+            _drop_self(text, found, before, rule.kind)
+
+
+def _drop_self(text: str, found: Found, first: int, kind: str) -> None:
+    """Drop "my password" (own secret) and "I'll close the case" (own action) hits."""
+    keep = found.hits[:first]
+    for hit in found.hits[first:]:
+        before = text[max(0, hit.start - 40) : hit.start]
+        if kind.startswith("secret_") and _NOT_MINE.search(before):
+            continue
+        if kind == "dispute_pressure" and _SELF_SUBJECT.search(before):
+            continue
+        keep.append(hit)
+    found.hits[:] = keep

@@ -1,0 +1,186 @@
+"""Aggressive and promise detectors (insults, threats, accusations; commitments)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+from msgrisk.labels import AGGRESSIVE, PROMISE
+from msgrisk.rules.spans import Found, Rule, is_question, rx, words
+
+
+@cache
+def lexicon(name: str) -> tuple[str, ...]:
+    """Regex alternatives from ``lexicons/<name>.txt`` (one per line, ``#`` comments)."""
+    text = resources.files("msgrisk.rules").joinpath("lexicons", f"{name}.txt").read_text("utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(line for line in lines if line)
+
+
+_YOU = r"(?:you|u|yuh|yu|ya|your|ur|yourself|unu|you people|you guys|you lot)"
+# Insults that are hostile wherever they appear (lexicons/insults_strong.txt, incl. Patois).
+_STRONG = words(*lexicon("insults_strong"))
+# Words that insult a person but also describe things ("useless app"): need a person target.
+_WEAK = "(?:" + "|".join(lexicon("insults_weak")) + ")"
+_PERSON = (
+    r"(?:seller|buyer|man|woman|people|person|guy|gyal|bwoy|boy|girl|thief|tief|liar|scammer|"
+    r"crook|company|vendor|fool|idiot|clown|business|merchant|shop owner|excuse|bastard)"
+)
+_WEAK_AIMED = rx(
+    rf"\b{_YOU}\s+(?:are\s+|r\s+|is\s+|so\s+|such\s+an?\s+|a\s+|an\s+|really\s+|too\s+|just\s+)*"
+    rf"{_WEAK}\b|\b{_WEAK}\s+(?:\w+\s+)?{_PERSON}s?\b|\b(?:you'?re|youre|ur)\s+(?:so\s+|such\s+an?\s+"
+    rf"|a\s+|an\s+|really\s+)*{_WEAK}\b"
+)
+_PROFANITY = rx(
+    r"\b(?:f+u+c*k+|fck|fuk|f\*+k?|f\*\*\*|effing|shit|sh\*t|damn|bloody|piss|screw|stfu|gtfo)"
+    r"\w*\s+(?:off|you|u|yuh|yourself|urself|your|ur|outta)\b|\b(?:stfu|gtfo)\b|"
+    r"\bgo to hell\b|\bshut (?:up|your (?:mouth|trap)|the (?:f\w*|hell) up|yuh mout)\b|"
+    r"\bkiss my ass\b|\bscrew (?:you|u|off)\b|\bpiss off\b|\bbugger off\b"
+)
+_THREAT = words(
+    r"(?:i(?:'ll| will| am going to|'m going to|'m gonna| gonna| a go| ago| go| wi)|we(?:'ll| will)|"
+    r"imma|ima|mi a go|mi ago|mi go|mi wi|mi will)\s+(?:\w+\s+){0,2}?(?:find|hurt|kill|beat|bust|"
+    r"deal with|come for|come after|come to|destroy|ruin|expose|hunt|shoot|stab|slap|punch|mash|bun|"
+    r"murder|end|smash|break|box|lick|buss|dox+)\s+" + _YOU,
+    r"know where (?:you|u|yuh|yu) (?:live|stay|work|rest|sleep|deh)",
+    r"(?:watch|mind) (?:your back|yourself|urself|yuh back|yuhself|your step)",
+    r"you(?:'ll| will| gonna| going to)? (?:regret|pay for) (?:this|it|that)", r"or else",
+    r"see what (?:happens|a go happen|will happen)", r"dox+(?:ing|ed)?",
+    r"(?:post|share|leak|publish|expose|put out) (?:your|yuh|ur) (?:home )?(?:address|number|"
+    r"details|info|face|photos?|pics?|name|identity|family)",
+    r"mash (?:yuh|you|u) up", r"mash up (?:yuh|you|u)", r"bun (?:yuh|you)", r"(?:yuh|you) dead",
+    r"ruin your (?:business|shop|store|reputation|name|life)",
+    r"make sure (?:no one|nobody|noone|everyone|every one) (?:buys|buy|shops|knows|sees)",
+    r"(?:i|we) (?:will|'ll) make (?:your|ur) life",
+)
+_REVIEW_THREAT = rx(
+    r"\b(?:bad|1[\s-]?star|one[\s-]?star|terrible|negative|horrible|nasty|awful|worst|scathing)\s+"
+    r"(?:review|rating|feedback)s?\b"
+)
+_CONDITION = re.compile(r"\b(?:unless|if (?:you|u|yuh) (?:don'?t|do not|dont|nuh)|or else|until|"
+                        r"otherwise|or i(?:'ll| will)|else i)\b")
+_ACCUSE = rx(
+    rf"\b(?:{_YOU}(?:'re| are| r|re| is| a)?|you'?re|youre)\s+(?:such\s+an?\s+|nothing but\s+an?\s+|"
+    r"an?\s+|de\s+|a\s+|di\s+|(?:damn|fucking|bloody|dirty|dutty|lying|thieving|big|real|total|"
+    r"complete|stinking|wicked|fake|bare)\s+){0,3}(?:thie(?:f|ves|ving)|tief|teef|scam+er|scam "
+    r"artist|fraud(?:ster)?|crook|con ?(?:man|artist)|criminal|cheat(?:er)?|swindler|robber|"
+    r"liar|lying|scamming|ripoff|rip-off|tiefing|teefing)s?\b"
+    rf"|\b{_YOU}\s+(?:stole|robbed|scammed|tief|teef|thiefed|cheated|ripped (?:me )?off|lied|"
+    r"conned|swindled|hustled|are lying|r lying|is lying|a lie)\b"
+    r"|\b(?:lying|thieving|scamming|tiefing|cheating|fraudulent)\s+(?:bastard|seller|buyer|piece|"
+    r"crook|thief|tief|fool|idiot|clown|scammer|rat|dog|people|company|business)\b"
+)
+_DISMISSIVE = words(
+    r"not my (?:problem|concern|business|issue)", r"nuh mi (?:problem|business)",
+    r"a nuh mi (?:problem|business)",
+    r"stop (?:messaging|texting|bothering|harassing|pestering|spamming|contacting|emailing|"
+    r"calling|writing to|hounding|disturbing) (?:me|mi)",
+    r"leave me (?:the \w+ )?alone", r"lef mi", r"don'?t (?:message|text|contact|bother|write to|"
+    r"email|call) (?:me|mi) (?:again|anymore|any more|ever)", r"figure it out (?:yourself|urself)",
+    r"get lost", r"go away", r"buzz off", r"get over it", r"cry (?:me a river|about it)",
+    r"tough luck", r"who cares", r"talk to the hand", r"mi nuh care", r"gweh", r"deal with it",
+    r"(?:that'?s|thats|it'?s) (?:your|ur|yuh) (?:problem|issue)", r"your problem,? not mine",
+    r"i don'?t care (?:about you|what you|if you)", r"don'?t waste my time", r"stop whining",
+    r"stop (?:crying|complaining)", r"quit (?:whining|crying|complaining)",
+)
+
+AGGRESSIVE_RULES: tuple[Rule, ...] = (
+    Rule("insult", AGGRESSIVE, "insult", rx(_STRONG), negatable=False),
+    Rule("insult_aimed", AGGRESSIVE, "insult", _WEAK_AIMED, negatable=False),
+    Rule("profanity_aimed", AGGRESSIVE, "profanity", _PROFANITY, negatable=False),
+    Rule("threat", AGGRESSIVE, "threat", rx(_THREAT)),
+    Rule("review_threat", AGGRESSIVE, "review_threat", _REVIEW_THREAT, needs=_CONDITION,
+         needs_anywhere=True, negatable=False, triggers=("review", "rating", "feedback")),
+    Rule("accusation", AGGRESSIVE, "accusation", _ACCUSE, negatable=False),
+    Rule("dismissive", AGGRESSIVE, "dismissive", rx(_DISMISSIVE), negatable=False),
+)
+
+_CERTAIN = (
+    r"(?:guarantee[ds]?|guaranteed|definitely|definately|defo|100\s?%|100 percent|hundred percent|"
+    r"for sure|fi sure|certainly|without fail|i promise|promise(?!d)s?|i assure you|"
+    r"rest assured|no doubt|absolutely|i swear|you have my word|mark my words|sure ting|"
+    r"mi promise|mi guarantee|for certain|count on it|bet on it)"
+)
+_DELIVERY = (
+    r"(?:arriv\w*|deliver\w*|get (?:it|them|this|the (?:item|package|parcel|order))|"
+    r"get your (?:item|package|parcel|order)|receive\w*|reach(?:es)? you|be there|be with you|"
+    r"have (?:it|them)|in your hands|at your door|ship(?:ped|s)?|dispatch\w*|land\w*|show up|"
+    r"come (?:tomorrow|today|tonight|by)|reach|on time)"
+)
+_PROMISE_DELIVERY = rx(
+    rf"\b{_CERTAIN}\b[^.!?\n]{{0,60}}?\b{_DELIVERY}|\b{_DELIVERY}\b[^.!?\n]{{0,50}}?\b{_CERTAIN}\b"
+)
+_HEDGE = re.compile(
+    r"\b(?:can'?t|cannot|can not|couldn'?t|not|no|unable to|won'?t|don'?t|never|hard to)\s+"
+    r"(?:\w+\s+)?(?:guarantee|promise|say for sure|be sure|assure)|\bnot (?:100|sure|certain)\b"
+    r"|\bno guarantee|\b(?:not|n't|dont)\s+(?:\w+\s+)?(?:know|say|tell)\s+for sure"
+)
+_REFUND_VERB = (
+    r"(?:refund|reimburse|replace|send (?:you )?(?:a |an |another |the )?(?:new|replacement|another|"
+    r"fresh|second|brand new)|give (?:you )?(?:back )?(?:your |a |the )?(?:money|refund|full refund|"
+    r"cash)(?: back)?|pay you back|return your money|compensate|credit you|reship|resend)"
+)
+_PROMISE_REFUND = rx(
+    r"\b(?:i(?:'ll| will|'m going to| am going to|'m gonna| can| shall| a go| wi)|we(?:'ll| will| can)"
+    rf"|let me|mi wi|mi will|mi a go|mi ago)\s+(?:\w+\s+){{0,2}}?{_REFUND_VERB}"
+    r"|\b(?:you(?:'ll| will)|u will|u'll)\s+(?:\w+\s+){0,2}?(?:get|receive|have)\s+(?:your |a |the )?"
+    r"(?:full |new |brand new )?(?:refund|money back|replacement|new one|cash back)"
+    r"|\b(?:full |guaranteed )?refund (?:is )?guaranteed\b|\bguaranteed (?:full )?refund\b"
+)
+_NOW = re.compile(
+    r"\b(?:right now|now|today|immediately|straight away|right away|asap|this minute|instantly|"
+    r"tonight|no need to (?:return|send|ship)|don'?t (?:need to|have to|bother to|bother) "
+    r"(?:return|send|ship)|(?:you can |just )?keep (?:it|the item|the old one|them|both)|"
+    r"without (?:a |the |any )?return|before (?:you )?(?:return|send|ship)|no questions asked|"
+    r"no return needed|no need for (?:a )?return|guarantee\w*|definitely|for sure|promise|100%|"
+    r"whatever happens|no matter what)\b"
+)
+_AFTER_PROCESS = re.compile(
+    r"\b(?:once|after|when|as soon as|upon|if)\b[^.!?\n]{0,40}\b(?:return\w*|receiv\w*|inspect\w*|"
+    r"review\w*|approv\w*|get it back|arrives? back|comes back|back to (?:me|us)|check\w*|"
+    r"confirm\w*|process\w*|investigat\w*)"
+)
+_PROMISE_DISPUTE = words(
+    r"(?:you(?:'ll| will)|u will|u'll)\s+(?:\w+\s+){0,2}?(?:win|get|be awarded)\s+(?:the |this |"
+    r"your )?(?:dispute|claim|case|chargeback)",
+    r"(?:dispute|claim|case|chargeback) (?:will|'ll) (?:\w+\s+){0,2}?(?:go|be (?:decided|resolved|"
+    r"settled|closed|approved)) in your favou?r",
+    r"(?:kx|kingston express|support|they|the platform|the bank) (?:will|'ll) (?:\w+\s+){0,2}?"
+    r"(?:side with|rule (?:for|in favou?r of)|approve|find in favou?r of) you",
+    r"(?:i|we)(?:'ll| will| can)? (?:make sure|ensure|guarantee|promise) (?:that )?(?:you|u) "
+    r"(?:win|get the (?:dispute|claim|case))",
+    r"(?:dispute|claim|case) is (?:a )?(?:guaranteed|sure) (?:win|thing)",
+)
+
+PROMISE_RULES: tuple[Rule, ...] = (
+    Rule("promise_delivery", PROMISE, "promise_delivery", _PROMISE_DELIVERY, negatable=False,
+         blocks=_HEDGE, no_question=True),
+    Rule("promise_dispute", PROMISE, "promise_dispute", rx(_PROMISE_DISPUTE), negatable=False,
+         no_question=True),
+)
+
+
+def find_tone(text: str, found: Found) -> None:
+    """Run the aggressive and promise detectors on the normalised text."""
+    for rule in AGGRESSIVE_RULES:
+        rule.run(text, found)
+    for rule in PROMISE_RULES:
+        rule.run(text, found)
+    _find_refund_promise(text, found)
+
+
+def _find_refund_promise(text: str, found: Found) -> None:
+    """A refund or replacement promised now or without return, not after the process."""
+    for m in _PROMISE_REFUND.finditer(text):
+        sentence_end = re.search(r"[.!?\n]", text[m.end() :])
+        stop = m.end() + (sentence_end.start() if sentence_end else len(text) - m.end())
+        scope = text[max(0, m.start() - 40) : min(len(text), stop + 60)]
+        rest = text[m.start() : stop]
+        no_return = re.search(r"no need|don'?t|keep|without|before|no return|no questions", scope)
+        if _AFTER_PROCESS.search(rest) and not no_return:
+            continue
+        if _HEDGE.search(scope) or is_question(text, m.end()):
+            continue
+        if "guarantee" in m.group(0) or _NOW.search(scope):
+            found.add(m.start(), m.end(), PROMISE, "promise_refund", "promise_refund")

@@ -1,0 +1,1 @@
+"""Deterministic generator of the sample historical-message corpus (see ``generator.py``)."""

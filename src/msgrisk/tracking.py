@@ -1,0 +1,158 @@
+"""MLflow integration: run logging, the pyfunc model, registry and the champion alias.
+
+The embedded default store is ``sqlite:///<root>/mlflow.db`` with artifacts in
+``<root>/mlruns``; ``MLFLOW_TRACKING_URI`` overrides it. Telemetry is off.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from msgrisk import config
+from msgrisk.labels import RISK_LABELS
+
+log = logging.getLogger(__name__)
+ALIAS = "champion"
+OUTPUT_COLUMNS = ["labels", "primary_label", *[f"score_{label}" for label in RISK_LABELS],
+                  "source"]
+
+
+def setup() -> str:
+    """Point MLflow at the configured store (telemetry off) and return the tracking URI."""
+    config.configure_mlflow_env()
+    import mlflow
+
+    uri = config.tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    if uri.startswith("sqlite:") and "MLFLOW_TRACKING_URI" not in os.environ:
+        # keep artifacts beside the embedded store, not wherever the cwd happens to be
+        os.environ.setdefault("MLFLOW_ARTIFACT_ROOT", str(config.PROJECT_ROOT / "mlruns"))
+    return uri
+
+
+def predictions_frame(predictions: list[Any]) -> pd.DataFrame:
+    """The tabular output shared by pyfunc, ``predict-file`` and Spark scoring."""
+    rows = []
+    for p in predictions:
+        row = {"labels": "|".join(p.labels), "primary_label": p.primary}
+        row.update({f"score_{label}": float(p.scores[label]) for label in RISK_LABELS})
+        row["source"] = p.source
+        rows.append(row)
+    return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
+
+
+try:
+    from mlflow.pyfunc import PythonModel
+except ImportError:  # pragma: no cover - mlflow is a core dependency
+    PythonModel = object  # type: ignore[misc,assignment]
+
+
+class MsgriskPyfunc(PythonModel):
+    """``mlflow.pyfunc`` wrapper: DataFrame with a ``text`` column -> labels and scores."""
+
+    def load_context(self, context: Any) -> None:
+        from msgrisk.bundle import load_bundle
+        from msgrisk.predict import Predictor
+
+        # hashes are still verified; the path is MLflow's own artifact cache
+        self.predictor = Predictor(load_bundle(Path(context.artifacts["bundle"]),
+                                               allow_outside=True))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None
+                ) -> pd.DataFrame:
+        if isinstance(model_input, pd.DataFrame):
+            if "text" not in model_input.columns:
+                raise ValueError("input DataFrame needs a 'text' column")
+            texts = model_input["text"]
+        else:
+            texts = pd.Series(list(model_input))
+        clean = ["" if not isinstance(t, str) else t for t in texts]
+        return predictions_frame(self.predictor.predict_batch(clean))
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), sub, out)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        out[prefix] = float(value)
+
+
+def flatten_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """Nested metrics -> ``{"test.model.off_platform.f1": 0.93, ...}`` (MLflow-safe keys)."""
+    out: dict[str, float] = {}
+    _flatten("", metrics, out)
+    return {k.replace("+", "_").replace(" ", "_"): v for k, v in out.items()}
+
+
+def current_champion_metric(metric: str) -> float | None:
+    """The named metric of the registered champion's run, or None when there is none."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient()
+    try:
+        version = client.get_model_version_by_alias(config.REGISTERED_MODEL, ALIAS)
+        run = client.get_run(version.run_id)
+    except MlflowException:
+        return None
+    return run.data.metrics.get(metric)
+
+
+def log_training_run(params: dict[str, Any], metrics: dict[str, Any], bundle_path: Path,
+                     artifacts: list[Path], promote: bool, example_texts: list[str]
+                     ) -> dict[str, Any]:
+    """Log one training run, register the pyfunc model, and set ``champion`` when promoted."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    setup()
+    mlflow.set_experiment("msgrisk")
+    with mlflow.start_run(run_name=bundle_path.name) as run:
+        mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        mlflow.log_metrics(flatten_metrics(metrics))
+        for path in artifacts:
+            if path.is_file():
+                mlflow.log_artifact(str(path), artifact_path="reports")
+        example = pd.DataFrame({"text": example_texts[:3]})
+        wrapper = MsgriskPyfunc()
+        wrapper.load_context(type("Ctx", (), {"artifacts": {"bundle": str(bundle_path)}})())
+        signature = infer_signature(example, wrapper.predict(None, example))
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=MsgriskPyfunc(),
+            artifacts={"bundle": str(bundle_path)},
+            signature=signature,
+            input_example=example,
+            pip_requirements=[f"msgrisk=={_msgrisk_version()}"],
+            registered_model_name=config.REGISTERED_MODEL,
+        )
+        version = str(info.registered_model_version)
+        if promote:
+            mlflow.MlflowClient().set_registered_model_alias(config.REGISTERED_MODEL, ALIAS,
+                                                             version)
+    return {"run_id": run.info.run_id, "model_uri": info.model_uri,
+            "registered_version": version, "promoted": promote}
+
+
+def _msgrisk_version() -> str:
+    from importlib.metadata import version
+
+    return version("msgrisk")
+
+
+def download_bundle(uri: str) -> Path:
+    """Download a logged msgrisk model (``models:/msgrisk@champion``) and return its bundle."""
+    import mlflow
+
+    setup()
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    for candidate in (local / "artifacts" / "bundle", local / "bundle", local):
+        if (candidate / "manifest.json").is_file():
+            return candidate
+    raise FileNotFoundError(f"{uri} holds no msgrisk bundle (no manifest.json under {local})")
