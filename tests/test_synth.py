@@ -32,8 +32,10 @@ def small() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _files(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes()
-            for name in ("messages.parquet", "truth.parquet", "messages.csv")}
+    return {
+        name: (out / name).read_bytes()
+        for name in ("messages.parquet", "truth.parquet", "messages.csv")
+    }
 
 
 def test_synth_same_seed_gives_identical_bytes(tmp_path: Path) -> None:

@@ -8,7 +8,15 @@
 from __future__ import annotations
 
 from msgrisk.labels import ALL_LABELS, FINE, RISK_LABELS
-from msgrisk.predict import Prediction, Predictor, Span, load_predictor, predict, predict_batch, redact
+from msgrisk.predict import (
+    Prediction,
+    Predictor,
+    Span,
+    load_predictor,
+    predict,
+    predict_batch,
+    redact,
+)
 
 __all__ = [
     "ALL_LABELS",

@@ -7,11 +7,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # headless: figures are files, never windows
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import precision_recall_curve  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import precision_recall_curve
 
-from msgrisk.labels import RISK_LABELS  # noqa: E402
+from msgrisk.labels import RISK_LABELS
 
 
 def pr_curves(y_true: np.ndarray, scores: np.ndarray, path: Path, title: str,

@@ -131,7 +131,11 @@ class Predictor:
         rules_threshold = self._labeling.RULES_THRESHOLD
         for i, message in enumerate(parsed):
             row = scores[i]
-            if self.bundle is None:
+            if not message.text.strip():  # nothing to judge: fine by contract, whatever the bias
+                row = np.zeros(len(RISK_LABELS))
+                flagged: set[str] = set()
+                source = self.mode
+            elif self.bundle is None:
                 flagged = {lab for lab, s in zip(RISK_LABELS, row, strict=True)
                            if s >= rules_threshold}
                 source = "rules"

@@ -7,7 +7,7 @@ import re
 import phonenumbers
 
 from msgrisk.labels import OFF_PLATFORM, SUSPICIOUS
-from msgrisk.rules.spans import Found, Rule, is_negated, rx, words
+from msgrisk.rules.spans import Found, Rule, clause_before, is_negated, rx, words
 
 _DIGIT = re.compile(r"\d")
 _PHONE_REGIONS = ("JM", "GB")
@@ -17,16 +17,23 @@ _PHONE_CONTEXT = re.compile(
     r"digits|ring|dial|hit me|tel|link me|holla|signal|telegram|viber|sms)\b"
 )
 # Words that make a number an id, a price or a date instead.
-_ID_CONTEXT = re.compile(
-    r"(?:\b(?:order|tracking|track|waybill|invoice|ref|reference|receipt|awb|dhl|fedex|ups|"
-    r"usps|parcel|package|shipment|id|sku|item|case|ticket|claim|dispute|jmd|usd|jd|price|"
-    r"total|cost|paid|amount|bill|account|acct|trn|postcode|zip|serial|imei|model)\b|[#$€£])"
-    r"[\w\s#:.\-]{0,12}$"
-)
 
 
 def _digit_count(text: str) -> int:
     return len(_DIGIT.findall(text))
+
+
+_STRONG_PHONE_CONTEXT = re.compile(
+    r"\b(?:call|text|txt|phone|cell|mobile|whatsapp|wa|reach|contact|digits|ring|dial|holla|"
+    r"tel|sms|signal|telegram|viber)\b"
+)
+_ID_WORD = re.compile(
+    r"\b(?:order|tracking|track|waybill|invoice|ref|reference|receipt|awb|dhl|fedex|ups|usps|"
+    r"parcel|package|shipment|id|sku|item|case|ticket|claim|dispute|jmd|usd|jd|price|total|cost|"
+    r"paid|amount|bill|account|acct|trn|postcode|zip|serial|imei|model|confirmation|transaction|"
+    r"code|listing|product|part|batch|lot|voucher|coupon)"
+    r"\b|[#$€£]"
+)
 
 
 def _phone_ok(text: str, start: int, end: int, valid: bool) -> bool:
@@ -35,15 +42,15 @@ def _phone_ok(text: str, start: int, end: int, valid: bool) -> bool:
         return False
     if start > 1 and text[start - 1] in "-#/" and text[start - 2].isalnum():
         return False
-    if end < len(text) and (text[end].isalnum() or text[end : end + 1] in ("_",)):
+    if end < len(text) and (text[end].isalnum() or text[end] == "_"):
         return False
     if re.match(r"[.,]\d", text[end : end + 2]):
         return False
-    before = text[max(0, start - 30) : start]
-    phone_ctx = _PHONE_CONTEXT.search(text, max(0, start - 40), min(len(text), end + 25))
-    if _ID_CONTEXT.search(before) and not phone_ctx:
-        return False
-    return valid or bool(phone_ctx)
+    lo = max(0, start - 40)
+    ids = list(_ID_WORD.finditer(text, lo, start))
+    if ids and not _STRONG_PHONE_CONTEXT.search(text, ids[-1].end(), start):
+        return False  # "tracking number is 2744181929", "receipt 2024037731"
+    return valid or bool(_PHONE_CONTEXT.search(text, lo, min(len(text), end + 25)))
 
 
 def find_phones(text: str, found: Found) -> None:
@@ -113,18 +120,20 @@ def find_emails_urls(text: str, found: Found) -> None:
         host = host_m.group(1) if host_m else url
         if _OFFICIAL.search(host) or re.fullmatch(r"[\d.]+", host):
             continue
-        found.add(m.start(), end, OFF_PLATFORM, "url", "url")
+        # Phishing links are suspicious, not a move off-platform; other outside links are.
         if _SHORTENERS.match(host):
             found.add(m.start(), end, SUSPICIOUS, "url_shortener", "url_short")
-        elif _LOOKALIKE.search(host) or (_PHISHY.search(host) and host.count("-") >= 1):
+        elif _LOOKALIKE.search(host) or _PHISHY.search(host):
             found.add(m.start(), end, SUSPICIOUS, "url_lookalike", "url_lookalike")
+        else:
+            found.add(m.start(), end, OFF_PLATFORM, "url", "url")
 
 
 _HANDLE = rx(r"(?<![a-z0-9._%+\-@])@([a-z_][a-z0-9_.]{1,29}[a-z0-9_])(?![a-z0-9@]|\.[a-z])")
 _LABELLED_HANDLE = rx(
     r"\b(?:ig|insta|instagram|snap|snapchat|sc|tiktok|tg|telegram|twitter|fb|facebook|"
-    r"handle|username|user ?name)\b(?:\s*(?:is|name|handle|id)){0,2}\s*[:=\-]?\s*@?"
-    r"(?P<h>(?=[a-z0-9_.]*[0-9_.])[a-z0-9_][a-z0-9_.]{2,29})\b"
+    r"handle|username|user ?name)\b(?:\s*(?:is|name|handle|id)){0,2}\s*(?:[:=]|is)\s*@?"
+    r"(?P<h>(?=[a-z0-9_.]*[0-9_])[a-z0-9_](?:[a-z0-9_.]{1,28}[a-z0-9_]))\b"
 )
 
 
@@ -142,48 +151,120 @@ def find_handles(text: str, found: Found) -> None:
 
 
 _APP = words(
-    r"what'?s?\s?-?ap+s?", r"wh?ats?ap+", r"wass?ap+", r"whts?ap+", r"wa\.me", r"whatsapp",
-    r"tele?gram", r"t\.me", r"(?:on|via|through|over|use|add me on)\s+signal",
-    r"signal\s+(?:me|app|messenger)", r"ig", r"insta(?:gram)?", r"fb", r"facebook",
-    r"messenger", r"snapchat", r"snap(?=\s*(?:me|[:@]|is|name))", r"on snap", r"the green app",
-    r"green app", r"viber", r"imo", r"wechat", r"tiktok", r"twitter", r"line app", r"kik",
+    r"what'?s?\s?-?ap+s?", r"wh?ats?ap+", r"wass?ap+", r"whts?ap+", r"wa\.me", r"whatsapp", r"wsp",
+    r"w@", r"wa", r"tele?gram", r"t\.me", r"tg", r"signal", r"[i1]g", r"insta(?:gram)?", r"fb",
+    r"facebook", r"messenger", r"snapchat", r"snap", r"viber", r"imo", r"wechat", r"tiktok",
+    r"twitter", r"line app", r"kik", r"imessage", r"sms", r"dm", r"dms", r"inbox", r"text",
 )
+# Euphemisms that only ever mean an outside messenger.
+_APP_ALWAYS = words(r"(?:the )?gr[e3]{2}n app", r"dubl?-?u app", r"double-?u app", r"blue app",
+                    r"di green app")
+# An invitation near the app name: "message me on", "add me on", "are you on", "my IG is".
+_INVITE_BEFORE = re.compile(
+    r"\b(?:text|txt|message|msg|chat|contact|reach|add|hit|holla|link|talk|dm|inbox|call|write|"
+    r"ping|buzz|send|sen|pm|move|switch|continue|go|come|find me|follow|catch|reply|answer|check|"
+    r"pay|paying|drop|hmu|slide|let'?s|lets|via|you have|u have|do you|you got|u got|yuh have|"
+    r"are you on|r u on|you on|yuh deh|deh pon|use|using|contact me|get me|reach me|"
+    r"over to|over on|instead|rather|better)\b"
+)
+_INVITE_AFTER = re.compile(
+    r"^\s*(?:(?:me|mi|us|number|no|handle|id|name|is|instead|rather|better|easier|faster|"
+    r"quicker)\b|\?|:|#|\+?\d|@)"
+)
+# "a WhatsApp group", "the ad on Instagram", "my WhatsApp was blowing up": a mention, not a move.
+_NOT_INVITE_AFTER = re.compile(
+    r"^\s*(?:g(?:ro?u?p|orup|rup|roup)s?|status|story|stories|posts?|page|video|ads?|marketplace|was|were|has been|"
+    r"is (?:down|broken|full|blowing|not working))\b"
+)
+_STRICT_APPS = re.compile(r"^(?:dm|dms|inbox|text|sms|wa|snap|signal|tg|line app)$")
+
+
+def find_apps(text: str, found: Found) -> None:
+    """An outside messenger named with an invitation ("add me on IG"), not merely mentioned."""
+    for m in re.finditer(_APP_ALWAYS, text):
+        if not is_negated(text, m.start(), m.end()):
+            found.add(m.start(), m.end(), OFF_PLATFORM, "messaging_app", "app")
+    for m in re.finditer(_APP, text):
+        name = m.group(0)
+        before = clause_before(text, m.start(), 45)
+        after = text[m.end() : m.end() + 20]
+        invited = bool(_INVITE_BEFORE.search(before) or _INVITE_AFTER.match(after))
+        if _NOT_INVITE_AFTER.match(after):
+            continue
+        if _STRICT_APPS.match(name):
+            # Generic words need a direct "on/via/pon <app>" after an invitation verb.
+            invited = invited and bool(re.search(r"\b(?:on|via|pon|over|to my|my|mi|your|yuh|ur)\s+$",
+                                                 before))
+        if not invited:
+            continue
+        if is_negated(text, m.start(), m.end()):
+            found.negate("app")
+            continue
+        found.add(m.start(), m.end(), OFF_PLATFORM, "messaging_app", "app")
+
+
 _CONTACT = words(
-    r"(?:text|txt|call|ring|phone|buzz|holla|hit|link|sms|dial|reach|contact)\s+(?:me|mi)"
-    r"(?:\s+(?:up|on|at|pon|directly|privately|outside))?"
-    r"(?!\s+(?:here|in here|on here|in the app|through|via|on (?:the |this )?(?:app|platform|"
+    r"(?:text|txt|call|ring|phone|buzz|holla|hit|link|sms|dial|reach|contact|ping|msg|message|"
+    r"holla at|drop)\s+(?:me|mi)(?:\s+(?:a (?:message|line|text)\s+)?(?:up\s+)?(?:on|at|pon|via|"
+    r"directly|privately|outside|direct))"
+    r"(?!\s+(?:here|in here|on here|in the app|through|via the|on (?:the |this )?(?:app|platform|"
     r"site|kx|kingston)))",
+    r"(?:text|call|ring|phone|buzz|holla at|hit) (?:me|mi)(?= up\b|\s*[,.!]|\s*$)",
+    r"(?:what|which|wat|wah) (?:number|numba|email) (?:can|do|should) i",
+    r"(?:is there|got|have) a (?:number|phone number|cell|email)",
+    r"(?:give|send|drop|share|text|tell|leave|pass) (?:me |mi )?(?:a |your |ur |yr |yuh |yu )?"
+    r"(?:personal |cell |mobile |phone |whatsapp |private )?(?:number|numba|digits|cell|email|"
+    r"e-mail|contact(?: info| details| number)?)(?: to| so| and|\b)"
+    r"(?!\s+(?:and|&|n|\+)\s+(?:password|pin|passcode|login))",
+    r"(?:what'?s|whats|wat|wah|what is) (?:your|ur|yr|yuh|yu) (?:personal |cell |mobile |phone |"
+    r"whatsapp )?(?:number|numba|digits|cell|email|e-mail|contact)",
+    r"how (?:do|can|could|should) i (?:reach|contact|call|text|find) (?:you|u|yuh)",
     r"my (?:personal |cell |mobile |phone |whatsapp |wa )?(?:number|numba|digits|cell|email|"
-    r"e-mail|contact|line)",
-    r"(?:your|ur|yuh|yu) (?:personal |cell |mobile |phone |whatsapp |wa |private )?"
-    r"(?:number|numba|digits|cell|email|e-mail|contact(?: info| details| number)?)",
+    r"e-mail|contact|line)(?:\s+(?:is|:|=)|\s*[:=]|\s+\+?\d)",
     r"(?:email|e-mail|mail) me", r"(?:gmail|yahoo|hotmail|outlook|icloud)(?:\.com)?",
     r"(?:off|outside)(?: of)? (?:the |this )?(?:app|platform|site|website|kx|kingston express)",
     r"(?:chat|talk|deal|continue|discuss) (?:privately|directly|in private|elsewhere)",
-    r"private (?:chat|message|convo)", r"dm me", r"inbox me",
+    r"private (?:chat|message|convo)", r"not through (?:here|the app|kx|the platform)",
+    r"(?:come|sell|buy|order) (?:to|from) me (?:direct|directly|straight)",
+    r"(?:buy|order|purchase) (?:straight|direct|directly) from me", r"skip (?:kx|the app|the platform)",
+    r"why pay (?:the )?(?:platform|kx|app|fees?)", r"(?:kx|they|the platform|the app) (?:taking|take|takes) "
+    r"(?:their|a|its) (?:cut|fee)",
 )
 _PAYMENT = words(
-    r"cash\s?app", r"zelle", r"lynk", r"venmo", r"paypal\s*(?:f\s*&\s*f|ff|friends?)",
-    r"f\s?&\s?f", r"friends?\s*(?:and|&|n)\s*family", r"paypal(?:\.me)?", r"western union",
-    r"moneygram", r"remitly", r"wire (?:transfer|it|the money|me|the payment)",
+    r"cash\s?app", r"zelle", r"lynk", r"venmo", r"quisk", r"bill express", r"jn money",
+    r"apple pay", r"google pay", r"paypal\s*(?:f\s*&\s*f|ff|friends?)",
+    r"(?:pp )?f\s?(?:&|n|and)\s?f", r"friends?\s*(?:and|&|n)\s*family", r"paypal(?:\.me)?",
+    r"western union", r"moneygram", r"remitly", r"wire (?:transfer|it|the money|me|the payment)",
     r"(?:bank|direct|account|wire|online)[\s-](?:transfer|deposit|payment)",
-    r"(?:transfer|send|deposit|wire|pay) (?:it |the money |the funds |the payment |the cash |"
-    r"me )?(?:directly |straight )?(?:to|into|in|inna) (?:my|mi) (?:\w+ )?(?:account|acct|"
-    r"bank|wallet|card)",
-    r"ncb", r"scotia(?:bank)?", r"jn bank", r"jn", r"sagicor", r"jmmb", r"cibc", r"first global",
+    r"(?:transfer|send|deposit|wire|pay|sen) (?:it |the money |the funds |the payment |the cash |"
+    r"me |mi )?(?:directly |straight )?(?:to|into|in|inna) (?:my|mi|your|yr|ur|yuh) (?:\w+ )?"
+    r"(?:account|acct|bank|wallet|card)",
+    r"(?:ncb|scotia(?:bank)?|jn bank|jn|sagicor|jmmb|cibc|first global(?: bank)?)"
+    r"(?!\s+(?:bank\s+)?(?:username|user|password|login|pin|details|online|account number|app "
+    r"login|credentials|card))",
     r"bitcoin", r"btc", r"usdt", r"tether", r"crypto(?:currency)?", r"ethereum", r"binance",
     r"(?:crypto |btc |bitcoin )?wallet address",
-    r"(?:pay|paying|payment)(?: me| you)?(?: in)? cash", r"cash (?:on|at|when) (?:meet|pick)\w*",
-    r"meet ?up", r"link up", r"skip (?:the )?(?:app|platform|fees?|site)",
-    r"(?:avoid|save|dodge|no) (?:on )?(?:the |kx |platform )?(?:fees?|commission)",
-    r"pay (?:me )?(?:directly|direct|outside)", r"refund (?:you )?(?:directly|outside|off)",
+    r"(?:pay|paying|paid|payment|give|bring|bing|take|send|sen|refund\w*|hand)(?: \w+){0,3}? "
+    r"(?:in |by |on |wid |with |pon )?(?:the |di )?cash\b",
+    r"cash (?:on|at|when) (?:meet|pick)\w*", r"(?:with|wid) (?:the|di) (?:cash|money)",
+    r"cash (?:on|in) hand",
+    r"meet ?-?up", r"meet me", r"link up", r"hand it (?:to|2) (?:you|yu|u)",
+    r"skip (?:the )?(?:app|platform|fees?|site)",
+    r"(?:avoid|save|dodge|no) (?:on )?(?:the |kx |platform |app )?(?:fees?|commission|cut)",
+    r"(?:app|platform|kx) fees?", r"pay (?:me )?(?:directly|direct|outside)",
+    r"refund (?:you )?(?:directly|outside|off)", r"straight to (?:your|my|yr|ur) account",
 )
 _GIFT = words(r"(?:gift|itunes|apple|google play|steam|amazon|visa)\s?cards?")
 _PAY_CUE = re.compile(r"\b(?:pay|paid|buy|send|code|codes|purchase|payment|get me)\b")
 
+# "the courier will call me": someone else is the caller.
+_THIRD_PARTY = re.compile(
+    r"\b(?:cour\w*|driver|rider|dispatch\w*|delivery (?:guy|man|person)|they|dem|he|she|kx|"
+    r"support|agent|bank|customs)\b[^,;]*$"
+)
+
 CONTACT_RULES: tuple[Rule, ...] = (
-    Rule("messaging_app", OFF_PLATFORM, "app", rx(_APP)),
-    Rule("contact_request", OFF_PLATFORM, "contact", rx(_CONTACT)),
+    Rule("contact_request", OFF_PLATFORM, "contact", rx(_CONTACT), veto_before=_THIRD_PARTY),
     Rule("payment_channel", OFF_PLATFORM, "payment", rx(_PAYMENT)),
     Rule("gift_card", SUSPICIOUS, "gift_card", rx(_GIFT), triggers=("card",), needs=_PAY_CUE,
          needs_anywhere=True),
@@ -195,5 +276,6 @@ def find_contact(text: str, found: Found) -> None:
     find_phones(text, found)
     find_emails_urls(text, found)
     find_handles(text, found)
+    find_apps(text, found)
     for rule in CONTACT_RULES:
         rule.run(text, found)

@@ -14,7 +14,10 @@ _ASK = re.compile(
     r"can i (?:get|have)|could i (?:get|have)|let me (?:get|have|know)|i need|need yuh|"
     r"request(?:ing)?|submit|fill in|input|update|your|ur|yuh)\b"
 )
-_NOT_MINE = re.compile(r"\bmy\s+(?:\w+\s+)?$")
+_NOT_MINE = re.compile(
+    r"\bmy\s+(?:\w+\s+)?$|\b(?:reset|forgot|forget|change|create|choose|strong|new|update|"
+    r"forgotten|protect|secure|safe)\b[^.!?]{0,25}$"
+)
 
 _CODE = words(
     r"[o0]tp", r"one[\s-]?time (?:pass)?(?:code|pin|password|passcode)",
@@ -28,7 +31,8 @@ _PASSWORD = words(
     r"pass\s?words?", r"passwd", r"pass\s?code", r"pwd",
     r"(?:your|ur|the|bank|atm|card|account|acct) pin(?: number| code)?",
     r"(?:login|log[\s-]?in|sign[\s-]?in|account) (?:details|info|information|credentials)",
-    r"credentials", r"username and password",
+    r"credentials", r"username and password", r"seed (?:phrase|words)", r"recovery (?:phrase|words)",
+    r"private key", r"(?:12|twelve|24)[\s-]word",
 )
 _CARD = words(
     r"card (?:number|no\.?|num|#|details|info|information|digits)", r"cvv2?", r"cvc",
@@ -44,7 +48,7 @@ _BANK = words(
 )
 
 _IMPERSONATION = words(
-    r"(?:this is|we are|we're|i am|i'm|i work (?:for|with)|from|message from|notice from|"
+    r"(?:this is|we are|we're|i am|i'm|i work (?:for|with)|message from|notice from|"
     r"on behalf of|representing|calling from|writing from)\s+(?:the\s+)?(?:official\s+)?"
     r"(?:kx|kingston express|k\.x\.?)\s+(?:security|support|fraud|verification|trust|safety|"
     r"account|billing|payments?|compliance|admin|customer care|help ?desk|team|staff|agent)",
@@ -113,7 +117,8 @@ FRAUD_RULES: tuple[Rule, ...] = (
     Rule("secret_request", SUSPICIOUS, "secret_code", rx(_CODE), needs=_ASK,
          triggers=("tp", "code", "2fa", "pin", "digit")),
     Rule("secret_request", SUSPICIOUS, "secret_password", rx(_PASSWORD), needs=_ASK,
-         triggers=("pass", "pwd", "pin", "details", "info", "credential")),
+         triggers=("pass", "pwd", "pin", "details", "info", "credential", "seed", "phrase", "key",
+                   "word")),
     Rule("secret_request", SUSPICIOUS, "secret_card", rx(_CARD), needs=_ASK,
          triggers=("card", "cvv", "cvc", "exp", "back")),
     Rule("secret_request", SUSPICIOUS, "secret_bank", rx(_BANK), needs=_ASK,

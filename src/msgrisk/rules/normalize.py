@@ -2,7 +2,7 @@
 
 ``normalize(text)`` applies a fixed sequence of regex passes (keycaps, invisible
 characters, NFKC, lowercasing, spelled-out and spaced digits, spelled-out
-e-mail punctuation, spaced letters, leetspeak).  Each pass is a list of
+e-mail punctuation, spaced letters, leetspeak, letter repeats, keyword typos).  Each pass is a list of
 non-overlapping edits; the offset maps are rebuilt only when a pass actually
 edits something, so a plain ASCII message costs a few regex scans.  Every
 pattern uses bounded quantifiers so the passes stay linear on hostile input.
@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from msgrisk.rules.typos import WORD, typo_map
 
 Edit = tuple[int, int, str]
 
@@ -41,12 +43,18 @@ _NUM_PART = re.compile(rf"(double|triple)?[ -]?({_NUM_WORD})|(\d+)")
 # Single digits separated by spaces, dots or dashes: "8 7 6 5 5 5 0 1 4 2".
 _SPACED_DIGITS = re.compile(r"(?<!\d)\d(?:[ .\-_]{1,2}\d(?!\d)){5,24}")
 _SEP = re.compile(r"[ .\-_,]")
+_ANY_DIGIT = re.compile(r"\d")
+_NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b")
 
 _TLD = r"(?:com|net|org|co|jm|io|info|biz|me|us|uk|ca|edu|gov|ly|xyz)"
 _BRACKET_AT = re.compile(r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*")
 _BRACKET_DOT = re.compile(r"\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*")
 _DOT_TLD = re.compile(rf"(?<=[a-z0-9])\s+dot\s+(?={_TLD}\b)")
-_SPACED_AT = re.compile(rf"(?<=[a-z0-9_])\s+at\s+(?=[a-z0-9\-]{{1,63}}\.{_TLD}\b)")
+_PROVIDERS = r"(?:gmail|yahoo|ymail|hotmail|outlook|icloud|aol|live|msn|proton(?:mail)?|gmx|mail)"
+# Spelled " at " only before a mail provider or a spelled-out " dot " ("hours at kx.com" stays).
+_SPACED_AT = re.compile(
+    rf"(?<=[a-z0-9_])\s+at\s+(?={_PROVIDERS}(?:\.|\s+dot\s+){_TLD}\b|[a-z0-9\-]{{1,63}}\s+dot\s+{_TLD}\b)"
+)
 _SPACED_AT_SIGN = re.compile(rf"(?<=[a-z0-9_])\s+@\s+(?=[a-z0-9\-]{{1,63}}\.{_TLD}\b)")
 _DOT_LOCAL = re.compile(r"(?<=[a-z0-9])\s+dot\s+(?=[a-z0-9_.]{1,64}@)")
 
@@ -57,6 +65,8 @@ _LETTER_SEP = re.compile(r"[ .\-_*]")
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 # A leet character sandwiched between letters ("wh4tsapp", "whats@pp", "t3l3gram").
 _LEET = re.compile(r"(?<=[a-z])[013457@$](?=[a-z])")
+# Three or more of the same letter ("pleaseee", "hollla") become two.
+_REPEATS = re.compile(r"([a-z])\1{2,}")
 _EMAIL_AFTER_AT = re.compile(r"[a-z0-9\-]{1,63}\.[a-z]{2,}")
 
 
@@ -152,7 +162,7 @@ def _leet(m: re.Match[str], text: str) -> str | None:
 
 
 def _lower(b: _Builder) -> None:
-    if any(len(ch.lower()) != 1 for ch in b.text if not ch.isascii()):
+    if not b.text.isascii() and any(len(ch.lower()) != 1 for ch in b.text if not ch.isascii()):
         # Rare: a character whose lowercase has another length ("İ"); edit it on its own.
         b.apply((i, i + 1, ch.lower()) for i, ch in enumerate(b.text) if len(ch.lower()) != 1)
     b.text = b.text.lower()
@@ -163,8 +173,10 @@ def normalize(text: str) -> Normalized:
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
     b = _Builder(text)
-    b.sub(_KEYCAP, lambda m: m.group(1))
-    b.sub(_INVISIBLE, lambda m: "")
+    if not text.isascii():
+        b.sub(_KEYCAP, lambda m: m.group(1))
+    if not text.isprintable():
+        b.sub(_INVISIBLE, lambda m: "")
     if not b.text.isascii():
         b.apply(
             (m.start() + i, m.start() + i + 1, out)
@@ -173,18 +185,25 @@ def normalize(text: str) -> Normalized:
             if (out := _nfkc_char(ch)) != ch
         )
     _lower(b)
-    b.sub(_NUM_RUN, _num_run)
-    b.sub(_SPACED_DIGITS, lambda m: _SEP.sub("", m.group(0)))
-    if "at" in b.text or "dot" in b.text or "@" in b.text:
+    has_digit = _ANY_DIGIT.search(b.text) is not None
+    if _NUM_HINT.search(b.text):
+        b.sub(_NUM_RUN, _num_run)
+    if has_digit:
+        b.sub(_SPACED_DIGITS, lambda m: _SEP.sub("", m.group(0)))
+    if " at " in b.text or "dot" in b.text or "@" in b.text or "[at" in b.text or "(at" in b.text:
         b.sub(_BRACKET_AT, lambda m: "@")
         b.sub(_BRACKET_DOT, lambda m: ".")
-        b.sub(_DOT_TLD, lambda m: ".")
         b.sub(_SPACED_AT, lambda m: "@")
+        b.sub(_DOT_TLD, lambda m: ".")
         b.sub(_SPACED_AT_SIGN, lambda m: "@")
         b.sub(_DOT_LOCAL, lambda m: ".")
     b.sub(_SPACED_LETTERS, lambda m: _LETTER_SEP.sub("", m.group(0)))
-    current = b.text
-    b.sub(_LEET, lambda m: _leet(m, current))
+    if has_digit or "@" in b.text or "$" in b.text:
+        current = b.text
+        b.sub(_LEET, lambda m: _leet(m, current))
+    b.sub(_REPEATS, lambda m: m.group(1) * 2)
+    typos = typo_map()
+    b.sub(WORD, lambda m: typos.get(m.group(0)))
     starts = tuple(b.starts) if b.starts is not None else None
     ends = tuple(b.ends) if b.ends is not None else None
     return Normalized(original=text, text=b.text, starts=starts, ends=ends)

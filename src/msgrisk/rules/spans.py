@@ -138,11 +138,16 @@ class Rule:
     blocks: re.Pattern[str] | None = None
     group: int | str = 0
     no_question: bool = False
+    veto_before: re.Pattern[str] | None = None
 
     def run(self, text: str, found: Found) -> None:
         """Append this rule's hits on ``text`` to ``found``."""
-        if self.triggers and not any(t in text for t in self.triggers):
-            return
+        if self.triggers:
+            for t in self.triggers:
+                if t in text:
+                    break
+            else:
+                return
         for m in self.pattern.finditer(text):
             start, end = m.span(self.group)
             if start < 0 or start == end:
@@ -154,6 +159,10 @@ class Rule:
                 scope = text if self.needs_anywhere else clause_before(text, m.start(), 80)
                 if not self.needs.search(scope) and not self.needs.search(m.group(0)):
                     continue
+            if self.veto_before is not None and self.veto_before.search(
+                clause_before(text, m.start(), 60)
+            ):
+                continue
             if self.blocks is not None and self.blocks.search(text):
                 continue
             if self.no_question and is_question(text, m.end()):

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 
 from msgrisk.labels import AGGRESSIVE, PROMISE
-from msgrisk.rules.spans import Found, Rule, is_question, rx, words
+from msgrisk.rules.spans import Found, Rule, clause_before, is_question, rx, words
 
 
 @cache
@@ -41,7 +41,7 @@ _PROFANITY = rx(
 _THREAT = words(
     r"(?:i(?:'ll| will| am going to|'m going to|'m gonna| gonna| a go| ago| go| wi)|we(?:'ll| will)|"
     r"imma|ima|mi a go|mi ago|mi go|mi wi|mi will)\s+(?:\w+\s+){0,2}?(?:find|hurt|kill|beat|bust|"
-    r"deal with|come for|come after|come to|destroy|ruin|expose|hunt|shoot|stab|slap|punch|mash|bun|"
+    r"come for|come after|come to|destroy|ruin|expose|hunt|shoot|stab|slap|punch|mash|bun|"
     r"murder|end|smash|break|box|lick|buss|dox+)\s+" + _YOU,
     r"know where (?:you|u|yuh|yu) (?:live|stay|work|rest|sleep|deh)",
     r"(?:watch|mind) (?:your back|yourself|urself|yuh back|yuhself|your step)",
@@ -53,6 +53,29 @@ _THREAT = words(
     r"ruin your (?:business|shop|store|reputation|name|life)",
     r"make sure (?:no one|nobody|noone|everyone|every one) (?:buys|buy|shops|knows|sees)",
     r"(?:i|we) (?:will|'ll) make (?:your|ur) life",
+    r"(?:i(?:'ll| will|'m going to|'m gonna| a go| ago| go)|mi a go|mi ago|imma)\s+(?:\w+\s+){0,3}?"
+    r"(?:drag|flood\w*|destroy|ruin|tank|bomb|expose|brak|break|smash|bust|shame|"
+    r"bombard|spam|tag)\s+(?:\w+\s+){0,3}?(?:your|yr|ur|yuh|you|u|yu)\b",
+    r"(?:put|post|share|leak|publish|spread|plaster)\s+(?:\w+\s+){0,2}?(?:your|yr|ur|yuh)\s+"
+    r"(?:\w+\s+){0,2}?(?:address|house|home|kids|children|family|face|plate|photos?|pics?|"
+    r"mother|mom|wife|husband|school)",
+    r"(?:your|yr|ur|yuh)\s+(?:home |house )?(?:address|house|kids|children|family|mother|mom|"
+    r"plate|face|wife|husband)\b[^.!?]{0,40}\b(?:online|every (?:group|page)|everywhere|going up|"
+    r"go up|posted|lives?|live too)",
+    r"(?:found|got|have|know) (?:your|yr|ur|yuh) (?:home |house )?address",
+    r"(?:destroy|ruin|tank|bomb|flood|trash|wreck|kill) (?:your|yr|ur|yuh) (?:ratings?|reviews?|"
+    r"listings?|shop|business|store|reputation|name|account)",
+    r"(?:your|yr|ur|yuh) (?:reviews?|shop|business|store|ratings?|listings?) (?:is|are|go|goes|"
+    r"will be|will go|a go)\s+(?:\w+\s+)?(?:finished|done|over|up in flames|down|dead|to hell)",
+    r"watch what happens", r"wait (?:till|until|til) you see", r"see how (?:you|yu|u) like it",
+    r"(?:so nasty|so bad) (?:that )?(?:nobody|no one)", r"go out of business",
+    r"(?:get|tell) (?:all )?(?:my )?(?:friends|family|people|everyone|everybody) to "
+    r"(?:review|report|avoid|flood)",
+    r"make sure (?:nobody|no one|noone) (?:ever )?\w+", r"every (?:group|page|platform|forum)",
+    r"(?:teeth|teetth|head) (?:out|in)", r"kno?c?k (?:your|yr|ur|yuh) (?:teeth|head|lights|block)", r"over (?:your|yr|yuh) head", r"when i (?:find|catch|see) (?:you|yu|u)",
+    r"i(?:'ll| will) be waiting for (?:you|yu|u)", r"face me", r"come fi (?:yuh|you|yu)",
+    r"(?:coming|come) for (?:you|yu|u)\b", r"drag (?:your|yr|ur|yuh) name",
+    r"if i see (?:you|yu|u)",
 )
 _REVIEW_THREAT = rx(
     r"\b(?:bad|1[\s-]?star|one[\s-]?star|terrible|negative|horrible|nasty|awful|worst|scathing)\s+"
@@ -83,7 +106,33 @@ _DISMISSIVE = words(
     r"(?:that'?s|thats|it'?s) (?:your|ur|yuh) (?:problem|issue)", r"your problem,? not mine",
     r"i don'?t care (?:about you|what you|if you)", r"don'?t waste my time", r"stop whining",
     r"stop (?:crying|complaining)", r"quit (?:whining|crying|complaining)",
+    r"galang", r"stop (?:message|messaging|bodda|bother|text) (?:mi|me)", r"kiss mi (?:neck|rass|ass)",
+    r"nobody wants to hear it", r"save (?:your|yuh|yr) (?:sorry|excuses|breath)",
+    r"somewhere else", r"(?:never|don'?t ever|dont ever) (?:order|buy|shop) (?:from|with) (?:me|mi|us) again",
+    r"get rid of (?:you|yu|u)", r"(?:who|what|wah|wat) the (?:hell|fuck|f\w*) (?:do|is|are|did)",
+    r"the hell is wrong", r"(?:shove|stick) (?:it|your|yr)", r"where the sun don'?t shine",
+    r"stop ignoring me", r"how do (?:you|u|yu) sleep at night", r"(?:crooks?|thieves|people) like you",
 )
+
+# Hostile nouns used as address ("Liar!", "tief", "coward"), not as third-person reports.
+_VOCATIVE = rx(
+    r"\b(?:liars?|cowards?|pests?|crooks?|tief|teef|thief|thieves|scammers?|con artists?|fraudsters?|"
+    r"swindlers?|robbers?|criminals?|hypocrites?|rats?|snakes?|parasites?|leeches?|vultures?)\b"
+)
+_THIRD_PERSON = re.compile(
+    r"\b(?:a|the|any|some|of|no|beware|by|from|are there|report|reported|against|protect|"
+    r"scam|about|these|those|other|many|for|if|not|catch|are|r|were|is|real|fake|pretend\w*)\s+$"
+)
+_SECOND_PERSON = re.compile(r"\b(?:you|u|yuh|yu|your|yr|ur|unu)\b")
+
+
+def _vocative(text: str, found: Found) -> None:
+    for m in _VOCATIVE.finditer(text):
+        before = text[max(0, m.start() - 30) : m.start()]
+        if _THIRD_PERSON.search(before) and not _SECOND_PERSON.search(clause_before(text, m.start())):
+            continue
+        found.add(m.start(), m.end(), AGGRESSIVE, "hostile_vocative", "accusation")
+
 
 AGGRESSIVE_RULES: tuple[Rule, ...] = (
     Rule("insult", AGGRESSIVE, "insult", rx(_STRONG), negatable=False),
@@ -117,13 +166,15 @@ _HEDGE = re.compile(
     r"|\bno guarantee|\b(?:not|n't|dont)\s+(?:\w+\s+)?(?:know|say|tell)\s+for sure"
 )
 _REFUND_VERB = (
-    r"(?:refund|reimburse|replace|send (?:you )?(?:a |an |another |the )?(?:new|replacement|another|"
+    r"(?:refund|reimburse|replace|send (?:you |yuh |u )?(?:back )?(?:the |your |yuh |yr |ur )?"
+    r"(?:money|cash|payment)(?: back)?|sen (?:back )?(?:yuh|your|di) money|give (?:you |yuh )?back "
+    r"(?:the |your |yuh )?(?:cash|money)|send (?:you |u )?(?:double|\d+ more|extra)|send (?:you )?(?:a |an |another |the )?(?:new|replacement|another|"
     r"fresh|second|brand new)|give (?:you )?(?:back )?(?:your |a |the )?(?:money|refund|full refund|"
     r"cash)(?: back)?|pay you back|return your money|compensate|credit you|reship|resend)"
 )
 _PROMISE_REFUND = rx(
     r"\b(?:i(?:'ll| will|'m going to| am going to|'m gonna| can| shall| a go| wi)|we(?:'ll| will| can)"
-    rf"|let me|mi wi|mi will|mi a go|mi ago)\s+(?:\w+\s+){{0,2}}?{_REFUND_VERB}"
+    rf"|let me|mi wi|mi will|mi a go|mi ago|a go|ago)\s+(?:\w+\s+){{0,2}}?{_REFUND_VERB}"
     r"|\b(?:you(?:'ll| will)|u will|u'll)\s+(?:\w+\s+){0,2}?(?:get|receive|have)\s+(?:your |a |the )?"
     r"(?:full |new |brand new )?(?:refund|money back|replacement|new one|cash back)"
     r"|\b(?:full |guaranteed )?refund (?:is )?guaranteed\b|\bguaranteed (?:full )?refund\b"
@@ -161,13 +212,61 @@ PROMISE_RULES: tuple[Rule, ...] = (
 )
 
 
+_MARKER = rx(
+    r"\b(?:guarantee[ds]?|guaranteed|i promise|promise(?!d)s?|mi promise|you have my word|"
+    r"100\s?%|100 percent|hundred percent|for sure|fi sure|definitely|definately|trust me|"
+    r"rest assured|no matter what|whatever happens?|without fail|certainly|absolutely|i swear|"
+    r"i assure you|count on it|sure thing|you can bet)\b"
+)
+_OUTCOME = re.compile(
+    r"\b(?:will|'ll|wi|a go|gonna|going to|shall|reach\w*|arriv\w*|deliver\w*|get|gets|receive\w*|"
+    r"have it|hit|hits|clear|clears|go through|goes through|release\w*|refund\w*|money back|"
+    r"back|replacement|tomorrow|tmrw|today|tonight|by (?:mon|tue|wed|thu|fri|sat|sun)\w*|by \d|"
+    r"on time|at your (?:door|gate)|in \d+ (?:min|hour|day)\w*|customs|there by|side with|win)\b|"
+    r"'ll\b"
+)
+_NOT_OUTCOME = re.compile(
+    r"\b(?:buy|order|shop|purchase) (?:again|more|from you)|recommend|be back|come back|"
+    r"good review|5 stars?|five stars?"
+)
+_MARKER_HEDGE = re.compile(
+    r"(?:can'?t|cannot|can not|not|no|don'?t|won'?t|never|unable to|hard to|you|u|yuh|are you|"
+    r"r u|is it|you said|they)\s+(?:\w+\s+)?$"
+)
+_SENTENCE = re.compile(r"[.!?\n]")
+_THREAT_WORDS = re.compile(r"\b(?:regret|tank|ruin|destroy|or else|ignore me|pay for this)\b")
+
+
+def _find_certainty_promise(text: str, found: Found) -> None:
+    """A certainty marker ("guaranteed", "I promise", "100%") on a future outcome."""
+    for m in _MARKER.finditer(text):
+        if _MARKER_HEDGE.search(text[max(0, m.start() - 25) : m.start()]):
+            continue
+        if re.match(r"\s+(?:if|or|i'?ll|ill)\b", text[m.end() : m.end() + 6]) and "swear" in m.group(0):
+            continue  # "I swear if you ignore me ..." is a threat, not a promise
+        if is_question(text, m.end()):
+            continue
+        start = max((x.end() for x in _SENTENCE.finditer(text, 0, m.start())), default=0)
+        nxt = _SENTENCE.search(text, m.end())
+        end = nxt.start() if nxt else len(text)
+        if end - start < 30 and start > 0:  # "... tomorrow. Guaranteed." looks one sentence back
+            start = max((x.end() for x in _SENTENCE.finditer(text, 0, max(0, start - 1))), default=0)
+        sentence = text[start:end]
+        if _THREAT_WORDS.search(sentence):
+            continue
+        if _OUTCOME.search(sentence) and not _NOT_OUTCOME.search(sentence):
+            found.add(m.start(), m.end(), PROMISE, "promise_certainty", "promise_delivery")
+
+
 def find_tone(text: str, found: Found) -> None:
     """Run the aggressive and promise detectors on the normalised text."""
     for rule in AGGRESSIVE_RULES:
         rule.run(text, found)
+    _vocative(text, found)
     for rule in PROMISE_RULES:
         rule.run(text, found)
     _find_refund_promise(text, found)
+    _find_certainty_promise(text, found)
 
 
 def _find_refund_promise(text: str, found: Found) -> None:

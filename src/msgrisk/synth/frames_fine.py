@@ -12,7 +12,8 @@ from __future__ import annotations
 from msgrisk.synth.frame import Frame, frames
 
 _ORDER_QUESTIONS = frames(
-    "fine.order_q", "fine",
+    "fine.order_q",
+    "fine",
     "Hi, has my order {order_id} been shipped yet?",
     "When will the {product} be sent out?",
     "Is the {product} still in stock? I'd like to order {qty}.",
@@ -47,7 +48,8 @@ _ORDER_QUESTIONS = frames(
 )
 
 _STATUS = frames(
-    "fine.status", "fine",
+    "fine.status",
+    "fine",
     "Your order {order_id} was dispatched today.",
     "The {product} was handed to {courier} this morning.",
     "Tracking shows the parcel is in transit to {town}.",
@@ -80,7 +82,8 @@ _STATUS = frames(
 )
 
 _DELIVERY = frames(
-    "fine.delivery", "fine",
+    "fine.delivery",
+    "fine",
     "Can the driver leave it with my neighbour if I'm not home?",
     "I'll be home after {time} on {day}, is that ok for delivery?",
     "Please deliver to my work address instead, I updated it on the order.",
@@ -105,7 +108,8 @@ _DELIVERY = frames(
 )
 
 _PROCESS = frames(
-    "fine.process", "fine",
+    "fine.process",
+    "fine",
     "I'll update you as soon as I hear from the courier.",
     "I'll check with the warehouse and get back to you today.",
     "Let me look into it and I'll message you here tomorrow.",
@@ -131,7 +135,8 @@ _PROCESS = frames(
 )
 
 _POLITE_COMPLAINTS = frames(
-    "fine.complaint", "fine",
+    "fine.complaint",
+    "fine",
     "Hi, the {product} arrived with a scratch on the side. Could you advise?",
     "Unfortunately the item doesn't match the description.",
     "The box was damaged when it arrived, I've attached photos.",
@@ -156,7 +161,8 @@ _POLITE_COMPLAINTS = frames(
 )
 
 _DISAPPOINTMENT = frames(
-    "fine.disappointed", "fine",
+    "fine.disappointed",
+    "fine",
     "This is the third time I'm asking, I'm really disappointed.",
     "Honestly I expected better, this is frustrating.",
     "I've been waiting two weeks now and nobody is telling me anything.",
@@ -183,7 +189,8 @@ _DISAPPOINTMENT = frames(
 )
 
 _FIRM = frames(
-    "fine.firm", "fine",
+    "fine.firm",
+    "fine",
     "Please reply today with an update on {order_id}.",
     "I need a clear answer: has it shipped or not?",
     "Please send the tracking number by tomorrow.",
@@ -204,7 +211,8 @@ _FIRM = frames(
 )
 
 _RETURNS = frames(
-    "fine.return", "fine",
+    "fine.return",
+    "fine",
     "I will open a return request.",
     "I'm escalating this to Kingston Express Support.",
     "I'll file an A-to-Z claim if there's no update by {day}.",
@@ -229,7 +237,8 @@ _RETURNS = frames(
 )
 
 _THANKS = frames(
-    "fine.thanks", "fine",
+    "fine.thanks",
+    "fine",
     "Got it today, thank you so much!",
     "Thanks {name}, the {product} is perfect.",
     "Received in good condition, thanks for the fast shipping.",
@@ -250,7 +259,8 @@ _THANKS = frames(
 )
 
 _SIZE_COLOUR = frames(
-    "fine.size", "fine",
+    "fine.size",
+    "fine",
     "Do you have this in a size 9?",
     "What colours does the {product} come in?",
     "Is the medium true to size?",
@@ -270,7 +280,8 @@ _SIZE_COLOUR = frames(
 )
 
 _PICKUP = frames(
-    "fine.pickup", "fine",
+    "fine.pickup",
+    "fine",
     "Can I collect it at the KX depot in {town}?",
     "What are the depot opening hours on {day}?",
     "I'll pick it up from the KX pickup point after {time}.",
@@ -284,7 +295,8 @@ _PICKUP = frames(
 )
 
 _SELLER_QUESTIONS = frames(
-    "fine.seller_q", "fine",
+    "fine.seller_q",
+    "fine",
     "Hi {name}, could you confirm the size you want before I ship?",
     "Which colour would you prefer, black or grey?",
     "Is the address on the order still correct?",
@@ -305,7 +317,8 @@ _SELLER_QUESTIONS = frames(
 # --- hard negatives: look risky on the surface, are fine ---------------------------------
 
 _HN_NUMBERS = frames(
-    "fine.hn_numbers", "fine",
+    "fine.hn_numbers",
+    "fine",
     "My order number is {order_id}.",
     "Order {order_id}, tracking {tracking}.",
     "Paid {price} at checkout on {date}.",
@@ -336,7 +349,8 @@ _HN_NUMBERS = frames(
 )
 
 _HN_KEEP_HERE = frames(
-    "fine.hn_keep_here", "fine",
+    "fine.hn_keep_here",
+    "fine",
     "I don't use {app}, keep it here please.",
     "Please keep all messages on Kingston Express.",
     "Let's keep the conversation here on the app.",
@@ -354,7 +368,8 @@ _HN_KEEP_HERE = frames(
 )
 
 _HN_POLICY = frames(
-    "fine.hn_policy", "fine",
+    "fine.hn_policy",
+    "fine",
     "KX says never share your bank details, so I'll pay through the app.",
     "Never send anyone your OTP, not even KX staff.",
     "Kingston Express will never ask for your password.",
@@ -374,7 +389,8 @@ _HN_POLICY = frames(
 )
 
 _HN_SECURITY_HELP = frames(
-    "fine.hn_security", "fine",
+    "fine.hn_security",
+    "fine",
     "You can reset your password in the app settings.",
     "If you forgot your password, use 'Forgot password' on the login screen.",
     "The verification code KX sent is only for you, don't share it.",
@@ -392,7 +408,8 @@ _HN_SECURITY_HELP = frames(
 )
 
 _HN_CHANNEL_MENTION = frames(
-    "fine.hn_mention", "fine",
+    "fine.hn_mention",
+    "fine",
     "I saw the ad on Instagram.",
     "My friend showed me your listing on {app}.",
     "I found your shop through a TikTok video.",
@@ -413,7 +430,8 @@ _HN_CHANNEL_MENTION = frames(
 )
 
 _HN_ANGRY_CIVIL = frames(
-    "fine.hn_angry", "fine",
+    "fine.hn_angry",
+    "fine",
     "I am extremely angry about this. Please fix it.",
     "This is completely unacceptable and I want a refund through Kingston Express.",
     "I'm furious, the parcel was left in the rain.",
@@ -431,11 +449,13 @@ _HN_ANGRY_CIVIL = frames(
     "Seriously?? Again???",
     "I'm upset and I think I deserve an explanation.",
     "I'm going to write a review describing exactly what happened.",
-    role="buyer", hard_negative=True,
+    role="buyer",
+    hard_negative=True,
 )
 
 _HN_ESTIMATES = frames(
-    "fine.hn_estimate", "fine",
+    "fine.hn_estimate",
+    "fine",
     "Estimated delivery is {day}.",
     "Tracking says it will arrive {day}.",
     "The app shows an estimated delivery date of {date}.",
@@ -450,7 +470,8 @@ _HN_ESTIMATES = frames(
 )
 
 _HN_PROCESS_REFUND = frames(
-    "fine.hn_refund", "fine",
+    "fine.hn_refund",
+    "fine",
     "I will refund you once the return is received and inspected.",
     "Support told me the refund takes 5-7 business days.",
     "Once KX approves the return, the refund goes back to your card automatically.",
@@ -466,11 +487,13 @@ _HN_PROCESS_REFUND = frames(
     "Your refund of {price} was approved by KX and is on its way to your original payment method.",
     "The refund will be processed after the courier confirms the return scan.",
     "I'll issue a partial refund through the order page if you'd like to keep the item.",
-    role="seller", hard_negative=True,
+    role="seller",
+    hard_negative=True,
 )
 
 _PATOIS = frames(
-    "fine.patois", "fine",
+    "fine.patois",
+    "fine",
     "Mi a wait pon di parcel from Tuesday, wah gwaan wid it?",
     "Wah gwaan, mi order ship yet?",
     "Yuh have di {product} inna black?",
@@ -501,7 +524,8 @@ _PATOIS = frames(
 )
 
 _PATOIS_HN = frames(
-    "fine.patois_hn", "fine",
+    "fine.patois_hn",
+    "fine",
     "KX seh nuh share yuh bank details wid nobody.",
     "Nuh sen nobody yuh code, a scam dat.",
     "Tracking {tracking} seh it a reach {day}.",
@@ -510,11 +534,13 @@ _PATOIS_HN = frames(
     "Mi see di ad pon Instagram, a so mi find yuh.",
     "Mi vex bad, but mi a go file a claim pon di app.",
     "Keep it yah pon Kingston Express, mi nuh business wid {app}.",
-    lang="patois", hard_negative=True,
+    lang="patois",
+    hard_negative=True,
 )
 
 _SPANISH = frames(
-    "fine.es", "fine",
+    "fine.es",
+    "fine",
     "Hola, ¿ya enviaron mi pedido {order_id}?",
     "¿Cuándo llega el {product}?",
     "Gracias, todo llegó bien.",
@@ -533,7 +559,8 @@ _SPANISH = frames(
 )
 
 _SELLER_NOTES = frames(
-    "fine.seller_notes", "fine",
+    "fine.seller_notes",
+    "fine",
     "Thank you for your order! Hope you enjoy the {product}.",
     "Thanks for buying from us, let us know if you need anything.",
     "Thank you for the honest review.",
@@ -547,7 +574,8 @@ _SELLER_NOTES = frames(
 )
 
 _SELLER_HN = frames(
-    "fine.hn_seller", "fine",
+    "fine.hn_seller",
+    "fine",
     "We can only accept payment on Kingston Express, sorry.",
     "Our shop doesn't use {app} for orders, everything goes through here.",
     "The courier will call the number on your KX account, no need to share it here.",
@@ -557,24 +585,48 @@ _SELLER_HN = frames(
     "It's scheduled for delivery {day}, I'll let you know if that changes.",
     "I can't promise a date, but the courier usually takes 2-3 working days.",
     "Usually Knutsford delivers next day, but I don't control their schedule.",
-    role="seller", hard_negative=True,
+    role="seller",
+    hard_negative=True,
 )
 
 _PATOIS_SELLER = frames(
-    "fine.patois_seller", "fine",
+    "fine.patois_seller",
+    "fine",
     "Mi send it out dis morning wid {courier}.",
     "Wi pack it already, it a leave tomorrow.",
     "Mi will update yuh soon as di courier call mi.",
     "Yuh can pick it up a di KX depot inna {town}.",
     "Mi ago check wid di warehouse an tell yuh.",
     "Nuh worry yuhself, it inna transit.",
-    role="seller", lang="patois",
+    role="seller",
+    lang="patois",
 )
 
 FRAMES: list[Frame] = [
-    *_ORDER_QUESTIONS, *_STATUS, *_DELIVERY, *_PROCESS, *_POLITE_COMPLAINTS, *_DISAPPOINTMENT,
-    *_FIRM, *_RETURNS, *_THANKS, *_SIZE_COLOUR, *_PICKUP, *_SELLER_QUESTIONS,
-    *_HN_NUMBERS, *_HN_KEEP_HERE, *_HN_POLICY, *_HN_SECURITY_HELP, *_HN_CHANNEL_MENTION,
-    *_HN_ANGRY_CIVIL, *_HN_ESTIMATES, *_HN_PROCESS_REFUND, *_PATOIS, *_PATOIS_HN, *_SPANISH,
-    *_SELLER_NOTES, *_SELLER_HN, *_PATOIS_SELLER,
+    *_ORDER_QUESTIONS,
+    *_STATUS,
+    *_DELIVERY,
+    *_PROCESS,
+    *_POLITE_COMPLAINTS,
+    *_DISAPPOINTMENT,
+    *_FIRM,
+    *_RETURNS,
+    *_THANKS,
+    *_SIZE_COLOUR,
+    *_PICKUP,
+    *_SELLER_QUESTIONS,
+    *_HN_NUMBERS,
+    *_HN_KEEP_HERE,
+    *_HN_POLICY,
+    *_HN_SECURITY_HELP,
+    *_HN_CHANNEL_MENTION,
+    *_HN_ANGRY_CIVIL,
+    *_HN_ESTIMATES,
+    *_HN_PROCESS_REFUND,
+    *_PATOIS,
+    *_PATOIS_HN,
+    *_SPANISH,
+    *_SELLER_NOTES,
+    *_SELLER_HN,
+    *_PATOIS_SELLER,
 ]

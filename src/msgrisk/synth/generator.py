@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import msgrisk.synth as synth_pkg
-from msgrisk.labels import FINE, RISK_LABELS, SEPARATOR
+from msgrisk.labels import FINE, SEPARATOR
 from msgrisk.synth.frame import Frame
 from msgrisk.synth.perturb import perturb
 from msgrisk.synth.plan import Plan, build_plan
@@ -28,8 +28,15 @@ from msgrisk.synth.report import corpus_report
 from msgrisk.synth.slots import KNOWN_SLOTS, fill, new_order_id, slots_of
 from msgrisk.synth.vocab import NAMES
 
-MESSAGE_COLUMNS = ("message_id", "thread_id", "order_id", "sent_at", "sender_role",
-                   "fulfillment", "text")
+MESSAGE_COLUMNS = (
+    "message_id",
+    "thread_id",
+    "order_id",
+    "sent_at",
+    "sender_role",
+    "fulfillment",
+    "text",
+)
 TRUTH_COLUMNS = ("message_id", "labels", "frame_id", "lang", "obfuscated", "hard_negative")
 #: Corpus window: threads start within these twelve months.
 START = datetime(2024, 6, 1, tzinfo=UTC)
@@ -41,8 +48,9 @@ _LENGTH_WEIGHTS = (24, 22, 17, 13, 9, 7, 5, 3)
 
 def load_frames() -> list[Frame]:
     """All frames from the ``msgrisk.synth.frames_*`` modules, in module-name order."""
-    names = sorted(m.name for m in pkgutil.iter_modules(synth_pkg.__path__)
-                   if m.name.startswith("frames_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(synth_pkg.__path__) if m.name.startswith("frames_")
+    )
     found: list[Frame] = []
     for name in names:
         module = importlib.import_module(f"msgrisk.synth.{name}")
@@ -63,8 +71,11 @@ def validate_frames(frames: list[Frame]) -> None:
         if unknown:
             problems.append(f"{frame.frame_id} uses unknown slot(s) {unknown}")
     if problems:
-        raise ValueError("invalid frames: " + "; ".join(problems[:20])
-                         + f" ({len(problems)} problem(s)); fix the frames_*.py module")
+        raise ValueError(
+            "invalid frames: "
+            + "; ".join(problems[:20])
+            + f" ({len(problems)} problem(s)); fix the frames_*.py module"
+        )
 
 
 def _thread_lengths(rng: random.Random, n_messages: int) -> list[int]:
@@ -81,8 +92,15 @@ def _thread_lengths(rng: random.Random, n_messages: int) -> list[int]:
     return lengths
 
 
-def _thread(rng: random.Random, plan: Plan, t_index: int, length: int, used: set[str],
-            rows: list[tuple], truth: list[tuple]) -> None:
+def _thread(
+    rng: random.Random,
+    plan: Plan,
+    t_index: int,
+    length: int,
+    used: set[str],
+    rows: list[tuple],
+    truth: list[tuple],
+) -> None:
     order_id = new_order_id(rng)
     while order_id in used:
         order_id = new_order_id(rng)
@@ -104,18 +122,37 @@ def _thread(rng: random.Random, plan: Plan, t_index: int, length: int, used: set
         fixed = {"name": names[other], "me": names[sender]}
         if rng.random() < 0.75:
             fixed["order_id"] = order_id
-        segments, obfuscated = fill(frame.template, rng, fixed, plain=frame.labels == (FINE,),
-                                    lang=frame.lang)
-        text = perturb(segments, rng, frame.lang, other=names[other], me=names[sender],
-                       hostile="aggressive" in frame.labels)
-        rows.append((when, t_index, seq, f"t{t_index + 1:06d}", order_id, sender, fulfillment,
-                     text))
-        truth.append((SEPARATOR.join(frame.labels), frame.frame_id, frame.lang, obfuscated,
-                       frame.hard_negative))
+        segments, obfuscated = fill(
+            frame.template, rng, fixed, plain=frame.labels == (FINE,), lang=frame.lang
+        )
+        text = perturb(
+            segments,
+            rng,
+            frame.lang,
+            other=names[other],
+            me=names[sender],
+            hostile="aggressive" in frame.labels,
+        )
+        rows.append(
+            (when, t_index, seq, f"t{t_index + 1:06d}", order_id, sender, fulfillment, text)
+        )
+        truth.append(
+            (
+                SEPARATOR.join(frame.labels),
+                frame.frame_id,
+                frame.lang,
+                obfuscated,
+                frame.hard_negative,
+            )
+        )
 
 
 def synthesize(seed: int = 0, n_messages: int = 32_000) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Generate ``(messages, truth)``; deterministic for a given seed and size."""
+    """Generate ``(messages, truth)``; deterministic for a given seed and size.
+
+    Threads hold 3-10 messages (fewer only when ``n_messages`` < 3); rows are in
+    chronological order and ``message_id`` follows that order.
+    """
     if n_messages < 1:
         raise ValueError(f"n_messages must be positive, got {n_messages}")
     rng = random.Random(seed)
@@ -129,25 +166,30 @@ def synthesize(seed: int = 0, n_messages: int = 32_000) -> tuple[pd.DataFrame, p
     order = sorted(range(len(rows)), key=lambda i: rows[i][:3])
     ids = [f"m{k + 1:07d}" for k in range(len(order))]
     start = pd.Timestamp(START)
-    messages = pd.DataFrame({
-        "message_id": ids,
-        "thread_id": [rows[i][3] for i in order],
-        "order_id": [rows[i][4] for i in order],
-        "sent_at": [start + pd.Timedelta(seconds=rows[i][0]) for i in order],
-        "sender_role": [rows[i][5] for i in order],
-        "fulfillment": [rows[i][6] for i in order],
-        "text": [rows[i][7] for i in order],
-    })
+    messages = pd.DataFrame(
+        {
+            "message_id": ids,
+            "thread_id": [rows[i][3] for i in order],
+            "order_id": [rows[i][4] for i in order],
+            "sent_at": [start + pd.Timedelta(seconds=rows[i][0]) for i in order],
+            "sender_role": [rows[i][5] for i in order],
+            "fulfillment": [rows[i][6] for i in order],
+            "text": [rows[i][7] for i in order],
+        }
+    )
     messages["sent_at"] = pd.to_datetime(messages["sent_at"], utc=True).astype(
-        "datetime64[us, UTC]")
-    truth = pd.DataFrame({
-        "message_id": ids,
-        "labels": [truth_rows[i][0] for i in order],
-        "frame_id": [truth_rows[i][1] for i in order],
-        "lang": [truth_rows[i][2] for i in order],
-        "obfuscated": [bool(truth_rows[i][3]) for i in order],
-        "hard_negative": [bool(truth_rows[i][4]) for i in order],
-    })
+        "datetime64[us, UTC]"
+    )
+    truth = pd.DataFrame(
+        {
+            "message_id": ids,
+            "labels": [truth_rows[i][0] for i in order],
+            "frame_id": [truth_rows[i][1] for i in order],
+            "lang": [truth_rows[i][2] for i in order],
+            "obfuscated": [bool(truth_rows[i][3]) for i in order],
+            "hard_negative": [bool(truth_rows[i][4]) for i in order],
+        }
+    )
     return messages, truth
 
 
@@ -157,8 +199,9 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", write_statistics=True)
 
 
-def write_corpus(out_dir: Path, seed: int = 0, n_messages: int = 32_000,
-                 reports_dir: Path | None = None) -> dict:
+def write_corpus(
+    out_dir: Path, seed: int = 0, n_messages: int = 32_000, reports_dir: Path | None = None
+) -> dict:
     """Write ``messages.parquet``, ``messages.csv`` and ``truth.parquet``; return the report.
 
     When ``reports_dir`` is given the report is also written there as ``corpus.json``.
@@ -178,5 +221,12 @@ def write_corpus(out_dir: Path, seed: int = 0, n_messages: int = 32_000,
     return report
 
 
-__all__ = ["MESSAGE_COLUMNS", "RISK_LABELS", "TRUTH_COLUMNS", "corpus_report", "load_frames",
-           "synthesize", "validate_frames", "write_corpus"]
+__all__ = [
+    "MESSAGE_COLUMNS",
+    "TRUTH_COLUMNS",
+    "corpus_report",
+    "load_frames",
+    "synthesize",
+    "validate_frames",
+    "write_corpus",
+]

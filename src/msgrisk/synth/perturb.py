@@ -17,33 +17,112 @@ _WORD_RE = re.compile(r"[A-Za-z]+")
 _CASE_SAFE_SLOTS = frozenset({"name", "me", "town", "product", "day", "courier", "time", "date"})
 
 SLANG: dict[str, tuple[str, ...]] = {
-    "please": ("pls", "plz", "pleaseee"), "you": ("u", "yu"), "your": ("ur", "yr"),
-    "you're": ("ur", "youre"), "thanks": ("thx", "thnx", "tx", "tanks"),
-    "thank": ("tank",), "tomorrow": ("tmrw", "2moro", "tmr"), "okay": ("k", "ok", "oki"),
-    "ok": ("k", "kk"), "because": ("cuz", "bc", "cause"), "are": ("r",), "really": ("rly",),
-    "know": ("kno",), "message": ("msg",), "messages": ("msgs",), "people": ("ppl",),
-    "what": ("wat", "wah"), "with": ("wid", "w/"), "to": ("2",), "for": ("4",), "before": ("b4",),
-    "going": ("goin",), "nothing": ("nuttin",), "something": ("smth",), "tonight": ("2nite",),
-    "right": ("rite",), "there": ("dere",), "them": ("dem",), "this": ("dis",), "that": ("dat",),
-"about": ("abt",), "should": ("shud",), "would": ("wud",),
-    "could": ("cud",), "yes": ("ye", "yeah", "yea"), "love": ("luv",), "good": ("gud",),
-    "morning": ("mornin",), "waiting": ("waitin",), "later": ("l8r",), "great": ("gr8",),
+    "please": ("pls", "plz", "pleaseee"),
+    "you": ("u", "yu"),
+    "your": ("ur", "yr"),
+    "you're": ("ur", "youre"),
+    "thanks": ("thx", "thnx", "tx", "tanks"),
+    "thank": ("tank",),
+    "tomorrow": ("tmrw", "2moro", "tmr"),
+    "okay": ("k", "ok", "oki"),
+    "ok": ("k", "kk"),
+    "because": ("cuz", "bc", "cause"),
+    "are": ("r",),
+    "really": ("rly",),
+    "know": ("kno",),
+    "message": ("msg",),
+    "messages": ("msgs",),
+    "people": ("ppl",),
+    "what": ("wat", "wah"),
+    "with": ("wid", "w/"),
+    "to": ("2",),
+    "for": ("4",),
+    "before": ("b4",),
+    "going": ("goin",),
+    "nothing": ("nuttin",),
+    "something": ("smth",),
+    "tonight": ("2nite",),
+    "right": ("rite",),
+    "there": ("dere",),
+    "them": ("dem",),
+    "this": ("dis",),
+    "that": ("dat",),
+    "about": ("abt",),
+    "should": ("shud",),
+    "would": ("wud",),
+    "could": ("cud",),
+    "yes": ("ye", "yeah", "yea"),
+    "love": ("luv",),
+    "good": ("gud",),
+    "morning": ("mornin",),
+    "waiting": ("waitin",),
+    "later": ("l8r",),
+    "great": ("gr8",),
 }
 
-EMOJIS: tuple[str, ...] = ("🙏", "😊", "👍", "📦", "🙂", "✅", "⏳", "🤞", "🔥", "😅", "🙌", "❤️",
-                           "😩", "🤔", "😡", "😔", "👀", "💯")
+EMOJIS: tuple[str, ...] = (
+    "🙏",
+    "😊",
+    "👍",
+    "📦",
+    "🙂",
+    "✅",
+    "⏳",
+    "🤞",
+    "🔥",
+    "😅",
+    "🙌",
+    "❤️",
+    "😩",
+    "🤔",
+    "😡",
+    "😔",
+    "👀",
+    "💯",
+)
 HOSTILE_EMOJIS: tuple[str, ...] = ("😡", "🤬", "😤", "🙄", "👎", "😒", "💀")
 
 GREETINGS = {
-    "en": ("Hi {n},", "Hello {n},", "Hey {n}", "Good morning", "Good afternoon {n},",
-           "Good evening", "Hi there,", "Morning {n}", "Hello,", "Hi,", "Greetings,", "Yo {n}"),
-    "patois": ("Wah gwaan {n},", "Yow {n}", "Morning {n},", "Hail up {n}", "Evening boss,",
-               "Big up {n},", "Whappen {n}"),
+    "en": (
+        "Hi {n},",
+        "Hello {n},",
+        "Hey {n}",
+        "Good morning",
+        "Good afternoon {n},",
+        "Good evening",
+        "Hi there,",
+        "Morning {n}",
+        "Hello,",
+        "Hi,",
+        "Greetings,",
+        "Yo {n}",
+    ),
+    "patois": (
+        "Wah gwaan {n},",
+        "Yow {n}",
+        "Morning {n},",
+        "Hail up {n}",
+        "Evening boss,",
+        "Big up {n},",
+        "Whappen {n}",
+    ),
     "es": ("Hola {n},", "Buenos días,", "Buenas tardes,", "Hola,"),
 }
 SIGNOFFS = {
-    "en": ("Thanks", "thanks", "Thank you!", "Blessings", "Regards, {m}", "Cheers", "- {m}",
-           "Have a good day", "Much appreciated", "Thanks in advance", "Be blessed", "Ty"),
+    "en": (
+        "Thanks",
+        "thanks",
+        "Thank you!",
+        "Blessings",
+        "Regards, {m}",
+        "Cheers",
+        "- {m}",
+        "Have a good day",
+        "Much appreciated",
+        "Thanks in advance",
+        "Be blessed",
+        "Ty",
+    ),
     "patois": ("Bless up", "Respect", "Tenk yuh", "Likkle more", "Blessings", "Walk good"),
     "es": ("Gracias", "Saludos", "Gracias, {m}", "Bendiciones"),
 }
@@ -72,15 +151,20 @@ def _typo(word: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(word) - 1)
     kind = rng.randrange(3)
     if kind == 0:  # swap neighbours
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if kind == 1:  # drop a letter
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     return word[:i] + word[i] + word[i:]  # double a letter
 
 
 def _add_typos(parts: list[str], literal: list[bool], rng: random.Random) -> None:
-    spots = [(pi, m) for pi, p in enumerate(parts) if literal[pi]
-             for m in _WORD_RE.finditer(p) if len(m.group(0)) >= 5]
+    spots = [
+        (pi, m)
+        for pi, p in enumerate(parts)
+        if literal[pi]
+        for m in _WORD_RE.finditer(p)
+        if len(m.group(0)) >= 5
+    ]
     for _ in range(min(len(spots), rng.choice((1, 1, 1, 2)))):
         pi, m = spots.pop(rng.randrange(len(spots)))
         part = parts[pi]
@@ -88,7 +172,7 @@ def _add_typos(parts: list[str], literal: list[bool], rng: random.Random) -> Non
         word = m.group(0)
         idx = part.find(word)
         if idx >= 0:
-            parts[pi] = part[:idx] + _typo(word, rng) + part[idx + len(word):]
+            parts[pi] = part[:idx] + _typo(word, rng) + part[idx + len(word) :]
 
 
 def _end_punct(text: str, rng: random.Random) -> str:
@@ -131,15 +215,19 @@ def perturb(
     if rng.random() < 0.04:  # sloppy spacing, only in template text
         i = next((k for k, lit in enumerate(literal) if lit and " " in parts[k]), None)
         if i is not None:
-            parts[i] = (parts[i].replace(", ", ",", 1) if rng.random() < 0.5
-                        else parts[i].replace(" ", "  ", 1))
+            parts[i] = (
+                parts[i].replace(", ", ",", 1)
+                if rng.random() < 0.5
+                else parts[i].replace(" ", "  ", 1)
+            )
     text = "".join(parts)
     if rng.random() < 0.12:
         text = _end_punct(text, rng)
     table = lang if lang in GREETINGS else "en"
     starts = text.lower().lstrip()
-    if rng.random() < 0.14 and not starts.startswith(("hi", "hello", "hey", "good", "hola", "yow",
-                                                       "wah", "morning", "evening", "buen")):
+    if rng.random() < 0.14 and not starts.startswith(
+        ("hi", "hello", "hey", "good", "hola", "yow", "wah", "morning", "evening", "buen")
+    ):
         greet = rng.choice(GREETINGS[table]).format(n=other or "there")
         lower = literal[0] and rng.random() < 0.3  # never re-case a slot value ("KX-…")
         text = f"{greet} {text[:1].lower() if lower else text[:1]}{text[1:]}"

@@ -27,8 +27,20 @@ Filler = Callable[[random.Random, bool], tuple[str, bool]]
 
 SLOT_RE = re.compile(r"\{(\w+)\}")
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _pick(rng: random.Random, items: tuple[str, ...]) -> str:
@@ -50,8 +62,20 @@ def fill_name(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
 
 
 _ES_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-_ES_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-              "septiembre", "octubre", "noviembre", "diciembre")
+_ES_MONTHS = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
 
 
 def fill_day_es(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
@@ -91,10 +115,24 @@ def fill_price(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
     v = _amount(rng)
     comma, bare = f"{v:,}", str(v)
     cents = rng.choice(("", "", ".00", f".{rng.choice((50, 99, 95))}"))
-    fmt = rng.choice((
-        "JMD {c}{x}", "JMD {b}{x}", "${c}{x}", "${b}", "J${b}", "J${c}{x}", "J$ {c}",
-        "{c} JMD", "{b}jmd", "JA${c}", "${c} JMD", "jmd{b}", "{c}{x} dollars", "$ {c}",
-    ))
+    fmt = rng.choice(
+        (
+            "JMD {c}{x}",
+            "JMD {b}{x}",
+            "${c}{x}",
+            "${b}",
+            "J${b}",
+            "J${c}{x}",
+            "J$ {c}",
+            "{c} JMD",
+            "{b}jmd",
+            "JA${c}",
+            "${c} JMD",
+            "jmd{b}",
+            "{c}{x} dollars",
+            "$ {c}",
+        )
+    )
     return fmt.format(c=comma, b=bare, x=cents), False
 
 
@@ -143,8 +181,13 @@ def fill_date(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
     month = _MONTHS[m]
     fmt = rng.randrange(7)
     return (
-        f"{d} {month}", f"{m + 1}/{d}", f"the {_ordinal(d)}", f"{month} {_ordinal(d)}",
-        f"{d}/{m + 1}", f"{month[:3]} {d}", f"{_ordinal(d)} of {month}",
+        f"{d} {month}",
+        f"{m + 1}/{d}",
+        f"the {_ordinal(d)}",
+        f"{month} {_ordinal(d)}",
+        f"{d}/{m + 1}",
+        f"{month[:3]} {d}",
+        f"{_ordinal(d)} of {month}",
     )[fmt], False
 
 
@@ -156,18 +199,25 @@ def fill_time(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
     mins = rng.choice((0, 0, 15, 30, 45))
     h12 = h - 12 if h > 12 else h
     ampm = "pm" if h >= 12 else "am"
-    return rng.choice((
-        f"{h12}{ampm}", f"{h12}:{mins:02d}", f"{h12}:{mins:02d} {ampm}", f"{h}:{mins:02d}",
-        f"{h12} o'clock", f"{h12}{ampm.upper()}",
-    )), False
+    return rng.choice(
+        (
+            f"{h12}{ampm}",
+            f"{h12}:{mins:02d}",
+            f"{h12}:{mins:02d} {ampm}",
+            f"{h}:{mins:02d}",
+            f"{h12} o'clock",
+            f"{h12}{ampm.upper()}",
+        )
+    ), False
 
 
 def fill_qty(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
     """A small quantity, mostly digits."""
     n = rng.choice((1, 2, 2, 2, 3, 3, 4, 5, 6, 10, 12))
     if rng.random() < 0.2 and n <= 10:
-        return ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                "ten")[n - 1], False
+        return ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")[
+            n - 1
+        ], False
     return str(n), False
 
 
@@ -249,10 +299,12 @@ def fill(
     for match in SLOT_RE.finditer(template):
         slot = match.group(1)
         if slot not in FILLERS:
-            raise KeyError(f"unknown slot {{{slot}}} in template {template[:60]!r}; "
-                           f"known slots: {sorted(KNOWN_SLOTS)}")
+            raise KeyError(
+                f"unknown slot {{{slot}}} in template {template[:60]!r}; "
+                f"known slots: {sorted(KNOWN_SLOTS)}"
+            )
         if match.start() > pos:
-            segments.append(Segment(template[pos:match.start()]))
+            segments.append(Segment(template[pos : match.start()]))
         if slot in fixed:
             value, obf = fixed[slot], False
         else:

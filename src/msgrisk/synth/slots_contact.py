@@ -26,11 +26,22 @@ def _line(rng: random.Random) -> str:
 
 def _plain_phone(rng: random.Random, area: str, line: str) -> str:
     a, b, c = area, line[:3], line[3:]
-    return rng.choice((
-        f"{a}-{b}-{c}", f"({a}) {b} {c}", f"({a}) {b}-{c}", f"+1 {a} {b} {c}", f"{a}{b}{c}",
-        f"1{a}{b}{c}", f"{a}.{b}.{c}", f"+1-{a}-{b}-{c}", f"{a} {b} {c}", f"{b}-{c}",
-        f"1-{a}-{b}-{c}", f"+1{a}{b}{c}",
-    ))
+    return rng.choice(
+        (
+            f"{a}-{b}-{c}",
+            f"({a}) {b} {c}",
+            f"({a}) {b}-{c}",
+            f"+1 {a} {b} {c}",
+            f"{a}{b}{c}",
+            f"1{a}{b}{c}",
+            f"{a}.{b}.{c}",
+            f"+1-{a}-{b}-{c}",
+            f"{a} {b} {c}",
+            f"{b}-{c}",
+            f"1-{a}-{b}-{c}",
+            f"+1{a}{b}{c}",
+        )
+    )
 
 
 def _obfuscated_phone(rng: random.Random, digits: str) -> str:
@@ -87,11 +98,18 @@ def fill_email(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
     if plain or rng.random() < 0.5:
         return f"{user}@{dom}.com", False
     spoken = user.replace(".", " dot ")
-    return rng.choice((
-        f"{spoken} at {dom} dot com", f"{user}[at]{dom}[dot]com", f"{user} @ {dom} . com",
-        f"{user}(at){dom}(dot)com", f"{user} at {dom}", f"{user} AT {dom} DOT com",
-        f"{user}@{dom} dot com", f"{user} {{at}} {dom} {{dot}} com",
-    )), True
+    return rng.choice(
+        (
+            f"{spoken} at {dom} dot com",
+            f"{user}[at]{dom}[dot]com",
+            f"{user} @ {dom} . com",
+            f"{user}(at){dom}(dot)com",
+            f"{user} at {dom}",
+            f"{user} AT {dom} DOT com",
+            f"{user}@{dom} dot com",
+            f"{user} {{at}} {dom} {{dot}} com",
+        )
+    ), True
 
 
 def fill_handle(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
@@ -103,14 +121,52 @@ def fill_handle(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
 
 
 _APPS_PLAIN = (
-    "WhatsApp", "WhatsApp", "whatsapp", "Whatsapp", "WA", "Telegram", "telegram", "Signal", "IG",
-    "Instagram", "insta", "FB", "Facebook", "FB messenger", "Facebook messenger", "Messenger",
-    "Snapchat", "snap", "the green app", "TikTok DMs", "iMessage", "text", "Viber",
+    "WhatsApp",
+    "WhatsApp",
+    "whatsapp",
+    "Whatsapp",
+    "WA",
+    "Telegram",
+    "telegram",
+    "Signal",
+    "IG",
+    "Instagram",
+    "insta",
+    "FB",
+    "Facebook",
+    "FB messenger",
+    "Facebook messenger",
+    "Messenger",
+    "Snapchat",
+    "snap",
+    "the green app",
+    "TikTok DMs",
+    "iMessage",
+    "text",
+    "Viber",
 )
 _APPS_OBFUSCATED = (
-    "w h a t s a p p", "w.h.a.t.s.a.p.p", "whats@pp", "wh4tsapp", "watsapp", "whatsap",
-    "telegrm", "T E L E G R A M", "tele", "t3legram", "s1gnal", "1G", "i.g", "insta gram",
-    "WhatsApp (the green one)", "W@", "whtsapp", "wasap", "dubl-u app", "w/app", "the gr33n app",
+    "w h a t s a p p",
+    "w.h.a.t.s.a.p.p",
+    "whats@pp",
+    "wh4tsapp",
+    "watsapp",
+    "whatsap",
+    "telegrm",
+    "T E L E G R A M",
+    "tele",
+    "t3legram",
+    "s1gnal",
+    "1G",
+    "i.g",
+    "insta gram",
+    "WhatsApp (the green one)",
+    "W@",
+    "whtsapp",
+    "wasap",
+    "dubl-u app",
+    "w/app",
+    "the gr33n app",
 )
 
 
@@ -122,10 +178,29 @@ def fill_app(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
 
 
 _PAY_PLAIN = (
-    "CashApp", "Zelle", "Lynk", "PayPal friends and family", "a direct NCB transfer", "bitcoin",
-    "Western Union", "MoneyGram", "JN Money", "USDT", "Venmo", "a Scotia transfer", "Apple Pay",
-    "bank transfer", "cash", "Lynk wallet", "Quisk", "PayPal F&F", "a direct deposit", "crypto",
-    "a JN transfer", "Remitly", "Bill Express",
+    "CashApp",
+    "Zelle",
+    "Lynk",
+    "PayPal friends and family",
+    "a direct NCB transfer",
+    "bitcoin",
+    "Western Union",
+    "MoneyGram",
+    "JN Money",
+    "USDT",
+    "Venmo",
+    "a Scotia transfer",
+    "Apple Pay",
+    "bank transfer",
+    "cash",
+    "Lynk wallet",
+    "Quisk",
+    "PayPal F&F",
+    "a direct deposit",
+    "crypto",
+    "a JN transfer",
+    "Remitly",
+    "Bill Express",
 )
 _PAY_OBFUSCATED = ("c@shapp", "cash app", "L y n k", "pp f n f", "z3lle", "btc", "p@ypal")
 
@@ -142,18 +217,35 @@ def fill_site(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
     user = _user(rng).replace(".", "").replace("_", "")
     if not plain and rng.random() < 0.15:
         return f"{user} dot shop", True
-    return rng.choice((
-        f"{user}.shop", f"paypal.me/{user}", f"{user}deals.com", f"www.{user}.store",
-        f"linktr.ee/{user}", f"{user}.myshopify.com", f"shop.{user}.net", f"cash.app/${user}",
-        f"{user}ja.com", f"https://{user}.online/pay",
-    )), False
+    return rng.choice(
+        (
+            f"{user}.shop",
+            f"paypal.me/{user}",
+            f"{user}deals.com",
+            f"www.{user}.store",
+            f"linktr.ee/{user}",
+            f"{user}.myshopify.com",
+            f"shop.{user}.net",
+            f"cash.app/${user}",
+            f"{user}ja.com",
+            f"https://{user}.online/pay",
+        )
+    ), False
 
 
 _LOOKALIKE = (
-    "kx-support-login.com/verify", "kingstonexpress-secure.net", "kx-refunds.help",
-    "kingston-express.account-verify.com", "kx-security-center.com/login", "kxpress-claims.net",
-    "kingstonexpres.com/update", "kx-helpdesk.support/restore", "secure-kx.co/verify-id",
-    "kingstonexpress.refund-portal.info", "kx.account-review.live", "k-x.com.jm-login.site",
+    "kx-support-login.com/verify",
+    "kingstonexpress-secure.net",
+    "kx-refunds.help",
+    "kingston-express.account-verify.com",
+    "kx-security-center.com/login",
+    "kxpress-claims.net",
+    "kingstonexpres.com/update",
+    "kx-helpdesk.support/restore",
+    "secure-kx.co/verify-id",
+    "kingstonexpress.refund-portal.info",
+    "kx.account-review.live",
+    "k-x.com.jm-login.site",
 )
 
 
@@ -162,8 +254,10 @@ def fill_bad_url(rng: random.Random, plain: bool = False) -> tuple[str, bool]:
     if rng.random() < 0.55:
         url = _pick(rng, _LOOKALIKE)
     else:
-        code = "".join(rng.choice("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-                       for _ in range(rng.randint(5, 7)))
+        code = "".join(
+            rng.choice("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+            for _ in range(rng.randint(5, 7))
+        )
         url = f"{_pick(rng, ('bit.ly', 'tinyurl.com', 'cutt.ly', 'is.gd', 't.ly', 'rb.gy'))}/{code}"
     prefix = rng.choice(("", "", "https://", "http://", "www."))
     if prefix == "www." and not url.startswith(("k", "s")):

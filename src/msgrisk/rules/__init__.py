@@ -1,0 +1,128 @@
+"""Rules: normalisation, detectors, labeling functions (one registry for labeling and predict).
+
+Importing this package registers the ``msgrisk_detectors`` spaCy factory, so a pipeline
+saved with ``build_nlp().to_disk(path)`` loads with ``spacy.load(path)`` afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from spacy.language import Language
+
+from msgrisk.rules import lfs as _lfs  # noqa: F401  (registers the labeling functions)
+from msgrisk.rules.normalize import Normalized, normalize
+from msgrisk.rules.parsed import FEATURE_NAMES, ParsedMessage
+from msgrisk.rules.pipeline import COMPONENT, build_nlp, default_nlp, detect
+from msgrisk.rules.registry import ABSTAIN, LABELING_FUNCTIONS, LabelingFunction, rules_version
+from msgrisk.rules.spans import SPAN_KINDS, Span
+
+RULES_VERSION: str = rules_version()
+
+#: Placeholder per span kind for :func:`redact`; kinds not listed are left in clear.
+REDACT_MASKS: dict[str, str] = {
+    "phone": "[PHONE]",
+    "email": "[EMAIL]",
+    "handle": "[HANDLE]",
+    "url": "[URL]",
+    "url_short": "[URL]",
+    "url_lookalike": "[URL]",
+    "card_number": "[CARD]",
+}
+_MASK_PRIORITY = ("[CARD]", "[EMAIL]", "[URL]", "[PHONE]", "[HANDLE]")
+
+__all__ = [
+    "ABSTAIN", "COMPONENT", "FEATURE_NAMES", "LABELING_FUNCTIONS", "RULES_VERSION", "SPAN_KINDS",
+    "LabelingFunction", "Normalized", "ParsedMessage", "Span", "build_nlp", "describe",
+    "detect", "normalize", "parse", "parse_batch", "redact",
+]
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"message text must be str, got {type(text).__name__}")
+    return text
+
+
+def _from_doc(text: str, doc: Any) -> ParsedMessage:
+    return ParsedMessage(
+        text=text,
+        normalized=doc._.msgrisk_normalized,
+        spans=list(doc._.msgrisk_spans),
+        doc=doc,
+        negated=dict(doc._.msgrisk_negated),
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _safe(text: str) -> str:
+    """spaCy cannot hash lone surrogates; replace them (same length, offsets unchanged)."""
+    return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
+
+
+def parse(text: str, nlp: Language | None = None) -> ParsedMessage:
+    """Normalise, tokenise/lemmatise and run every detector on one message."""
+    return parse_batch([_check_text(text)], nlp)[0]
+
+
+def parse_batch(
+    texts: Sequence[str], nlp: Language | None = None, batch_size: int = 256
+) -> list[ParsedMessage]:
+    """:func:`parse` for many messages through ``nlp.pipe`` (same results, faster)."""
+    for text in texts:
+        _check_text(text)
+    pipeline = nlp if nlp is not None else default_nlp()
+    if COMPONENT not in pipeline.pipe_names:
+        raise ValueError(
+            f"the pipeline has no {COMPONENT!r} component (has {pipeline.pipe_names}); "
+            "build it with msgrisk.rules.build_nlp()"
+        )
+    docs = pipeline.pipe((_safe(t) for t in texts), batch_size=batch_size)
+    return [_from_doc(text, doc) for text, doc in zip(texts, docs, strict=True)]
+
+
+def _parse_light(text: str) -> ParsedMessage:
+    """Detectors without spaCy (redaction and description need no tokens)."""
+    result = detect(_check_text(text))
+    return ParsedMessage(text=text, normalized=result.normalized.text, spans=list(result.spans),
+                         negated=result.negated)
+
+
+def redact(text: str) -> str:
+    """Mask phones, e-mails, handles, URLs and card numbers as ``[PHONE]``, ``[EMAIL]`` ..."""
+    spans = [s for s in detect(_check_text(text)).spans if s.kind in REDACT_MASKS]
+    if not spans:
+        return text
+    spans.sort(key=lambda s: (s.start, -s.end))
+    merged: list[list[Any]] = []
+    for span in spans:
+        mask = REDACT_MASKS[span.kind]
+        if merged and span.start < merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], span.end)
+            if _MASK_PRIORITY.index(mask) < _MASK_PRIORITY.index(last[2]):
+                last[2] = mask
+        else:
+            merged.append([span.start, span.end, mask])
+    out, pos = [], 0
+    for start, end, mask in merged:
+        out.append(text[pos:start])
+        out.append(mask)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def describe(text: str) -> list[dict[str, Any]]:
+    """Spans as dicts (label, kind, rule, start, end, text) plus the LF votes, for the CLI."""
+    msg = _parse_light(text)
+    rows: list[dict[str, Any]] = [
+        {"label": s.label, "kind": s.kind, "rule": s.rule, "start": s.start, "end": s.end,
+         "text": s.text}
+        for s in msg.spans
+    ]
+    return rows

@@ -1,0 +1,67 @@
+"""Named, versioned labeling functions in one ordered registry (Snorkel-style).
+
+The same registry feeds weak labeling at train time and the rules-only fallback at
+predict time.  Bump an LF's ``version`` whenever its behaviour changes; bump
+:data:`DETECTORS_VERSION` when a detector or lexicon changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from msgrisk.labels import RISK_LABELS
+
+if TYPE_CHECKING:
+    from msgrisk.rules.parsed import ParsedMessage
+
+#: What an LF returns when it has no opinion (LFs only ever vote their own label).
+ABSTAIN: None = None
+Vote = str | None
+#: Version of the detectors and lexicons the LFs read; part of :data:`RULES_VERSION`.
+DETECTORS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LabelingFunction:
+    """A rule voting ``label`` or :data:`ABSTAIN` on a :class:`ParsedMessage`."""
+
+    name: str
+    label: str
+    version: int
+    func: Callable[[ParsedMessage], bool]
+    doc: str = ""
+
+    def __call__(self, msg: ParsedMessage) -> Vote:
+        return self.label if self.func(msg) else ABSTAIN
+
+
+LABELING_FUNCTIONS: list[LabelingFunction] = []
+
+
+def labeling_function(
+    label: str, version: int = 1
+) -> Callable[[Callable[[ParsedMessage], bool]], LabelingFunction]:
+    """Register a predicate as an LF voting ``label`` when it returns True."""
+    if label not in RISK_LABELS:
+        raise ValueError(f"LF label must be one of {list(RISK_LABELS)}, got {label!r}")
+
+    def wrap(func: Callable[[ParsedMessage], bool]) -> LabelingFunction:
+        name = func.__name__
+        if any(lf.name == name for lf in LABELING_FUNCTIONS):
+            raise ValueError(f"duplicate labeling function name {name!r}; rename one of them")
+        lf = LabelingFunction(name, label, version, func, (func.__doc__ or "").strip())
+        LABELING_FUNCTIONS.append(lf)
+        return lf
+
+    return wrap
+
+
+def rules_version() -> str:
+    """A short hash of every LF's name, label and version plus the detectors version."""
+    parts = [f"detectors:{DETECTORS_VERSION}"]
+    parts += [f"{lf.name}:{lf.label}:{lf.version}" for lf in LABELING_FUNCTIONS]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+    return f"{len(LABELING_FUNCTIONS)}lf-{digest}"

@@ -1,0 +1,51 @@
+"""Shared fixtures: a small end-to-end pipeline run (synth -> label -> train) in a temp dir.
+
+Session-scoped so the default suite trains once (a few seconds on 4,000 messages).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+from msgrisk import config
+
+GOLD = config.PROJECT_ROOT / "data" / "gold" / "gold.csv"
+
+
+@pytest.fixture(scope="session")
+def tiny_paths(tmp_path_factory: pytest.TempPathFactory) -> config.Paths:
+    """Paths of a temp project holding a 4,000-message corpus, weak labels and gold."""
+    from msgrisk import labeling
+    from msgrisk.synth.generator import write_corpus
+
+    root = tmp_path_factory.mktemp("project")
+    p = config.Paths(root=root, data=root / "data", models=root / "models",
+                     reports=root / "reports")
+    write_corpus(p.raw, seed=7, n_messages=4000, reports_dir=p.reports)
+    p.gold.mkdir(parents=True, exist_ok=True)
+    (p.gold / "gold.csv").write_bytes(GOLD.read_bytes())
+    labeling.run_labeling(p)
+    return p
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tiny_paths: config.Paths) -> Path:
+    """A trained, promoted bundle (no MLflow) built from the tiny corpus."""
+    from msgrisk.train import TrainConfig, train
+
+    result = train(TrainConfig(min_df=1), tiny_paths, log_mlflow=False, progress=False)
+    assert result.promoted
+    return result.bundle_path
+
+
+@pytest.fixture(scope="session")
+def tiny_predictor(tiny_bundle: Path):
+    from msgrisk.bundle import load_bundle
+    from msgrisk.predict import Predictor
+
+    return Predictor(load_bundle(tiny_bundle, allow_outside=True))
