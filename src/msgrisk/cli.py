@@ -122,5 +122,55 @@ def redact_cmd(text: str) -> None:
     sys.stdout.write(redact(text) + "\n")
 
 
+@app.command("predict-file")
+def predict_file_cmd(
+    input: Annotated[Path, typer.Argument(help="CSV or parquet file of messages.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV or parquet output.")],
+    text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
+    batch_size: Annotated[int, typer.Option(help="Messages per nlp.pipe batch.")] = 512,
+    workers: Annotated[int, typer.Option(help="Worker processes (each loads the bundle once).")
+                       ] = 1,
+    model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
+) -> None:
+    """Score a file: input columns + labels, primary_label, score_*, source, error."""
+    from msgrisk.batch import predict_file
+
+    summary = predict_file(input, output, text_column=text_column, batch_size=batch_size,
+                           workers=workers, model=model)
+    console.print_json(json.dumps(summary, default=str))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (POST /predict, POST /redact, GET /health, docs at /docs)."""
+    from msgrisk.serve import run
+
+    run(host=host, port=port, workers=workers)
+
+
+@app.command()
+def loadtest(
+    n_requests: Annotated[int, typer.Option(help="Total requests (bounded).")] = 20_000,
+    concurrency: Annotated[int, typer.Option(help="Concurrent clients.")] = 32,
+    timeout_s: Annotated[float, typer.Option(help="Wall-clock limit in seconds.")] = 300.0,
+    model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
+) -> None:
+    """Start the server on 127.0.0.1 and load-test it; results go to reports/bench.json."""
+    from msgrisk import config
+    from msgrisk.loadtest import run_load_test
+    from msgrisk.reporting import merge_json_section
+
+    result = run_load_test(n_requests=n_requests, concurrency=concurrency, timeout_s=timeout_s,
+                           model=model)
+    merge_json_section(config.paths().reports / "bench.json", "load_test", result)
+    console.print_json(json.dumps(result, default=str))
+    if result.get("errors"):
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -128,7 +128,9 @@ class LabelModel(BaseEstimator):
         # Start from "a message is positive iff an LF fired, with the assumed precision".
         q = np.where(any_fire > 0, self.prior_precision, 0.0)
         prior, tpr, fpr, recall, any_fpr = 0.5, np.full(m, 0.5), np.full(m, 0.01), 0.8, 0.01
-        for it in range(1, self.max_iter + 1):
+        it = 0
+        while it < self.max_iter:
+            it += 1
             prior = float(np.clip((q.sum() + 1.0) / (n + 2.0), 1e-4, 1 - 1e-4))
             pos, neg = q.sum(), (1.0 - q).sum()
             tpr = (q @ fires + 1.0) / (pos + 2.0)
@@ -178,7 +180,7 @@ class LabelModel(BaseEstimator):
 
 
 def _labels_column(indicators: np.ndarray) -> list[str]:
-    return [to_string(l for l, on in zip(RISK_LABELS, row, strict=True) if on)
+    return [to_string(lab for lab, on in zip(RISK_LABELS, row, strict=True) if on)
             for row in indicators]
 
 
@@ -212,7 +214,8 @@ def _prf(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
 
 
 def _indicators(labels: Sequence[str]) -> np.ndarray:
-    return np.array([[lab in parse_labels(s) for lab in RISK_LABELS] for s in labels], dtype=bool)
+    rows = [[lab in parse_labels(s) for lab in RISK_LABELS] for s in labels]
+    return np.array(rows, dtype=bool).reshape(len(rows), len(RISK_LABELS))
 
 
 def compare(pred_labels: Sequence[str], true_labels: Sequence[str]) -> dict[str, Any]:

@@ -90,6 +90,19 @@ def flatten_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     return {k.replace("+", "_").replace(" ", "_"): v for k, v in out.items()}
 
 
+def has_champion() -> bool:
+    """Whether the registry has a ``msgrisk@champion`` alias."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    setup()
+    try:
+        mlflow.MlflowClient().get_model_version_by_alias(config.REGISTERED_MODEL, ALIAS)
+    except MlflowException:
+        return False
+    return True
+
+
 def current_champion_metric(metric: str) -> float | None:
     """The named metric of the registered champion's run, or None when there is none."""
     import mlflow

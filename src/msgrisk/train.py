@@ -251,6 +251,12 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
 
     previous = bundles.champion_manifest(p.models)
     promote = _should_promote(cfg.promote, results, previous)
+    if log_mlflow and cfg.promote != "never" and not promote:
+        from msgrisk import tracking
+
+        # the local champion and the registry alias must agree: a store without an alias
+        # (fresh MLFLOW_TRACKING_URI) gets this run as its champion
+        promote = not tracking.has_champion()
     results["promoted"] = promote
     artifacts = write_reports(results, p)
     mlflow_info: dict[str, Any] = {}

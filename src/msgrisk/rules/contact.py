@@ -176,15 +176,17 @@ _NOT_INVITE_AFTER = re.compile(
     r"^\s*(?:g(?:ro?u?p|orup|rup|roup)s?|status|story|stories|posts?|page|video|ads?|marketplace|was|were|has been|"
     r"is (?:down|broken|full|blowing|not working))\b"
 )
+_APP_RX = re.compile(_APP)
+_APP_ALWAYS_RX = re.compile(_APP_ALWAYS)
 _STRICT_APPS = re.compile(r"^(?:dm|dms|inbox|text|sms|wa|snap|signal|tg|line app)$")
 
 
 def find_apps(text: str, found: Found) -> None:
     """An outside messenger named with an invitation ("add me on IG"), not merely mentioned."""
-    for m in re.finditer(_APP_ALWAYS, text):
+    for m in _APP_ALWAYS_RX.finditer(text):
         if not is_negated(text, m.start(), m.end()):
             found.add(m.start(), m.end(), OFF_PLATFORM, "messaging_app", "app")
-    for m in re.finditer(_APP, text):
+    for m in _APP_RX.finditer(text):
         name = m.group(0)
         before = clause_before(text, m.start(), 45)
         after = text[m.end() : m.end() + 20]

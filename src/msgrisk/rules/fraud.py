@@ -9,7 +9,8 @@ from msgrisk.rules.spans import Found, Rule, rx, words
 
 # A request cue in the clause before a secret: "send me your OTP", "what's the code".
 _ASK = re.compile(
-    r"\b(?:send|give|share|tell|provide|confirm|enter|type|forward|read|text|need|want|"
+    r"\b(?:email|e-mail|mail|message|msg|screenshot|forward|gi|tell|pásame|dame|envíame|"
+    r"send|give|share|tell|provide|confirm|enter|type|forward|read|text|need|want|"
     r"what'?s|what is|wat|drop|reply|respond|put|verify|pass|gimme|gi mi|sen|ask(?:ing)? for|"
     r"can i (?:get|have)|could i (?:get|have)|let me (?:get|have|know)|i need|need yuh|"
     r"request(?:ing)?|submit|fill in|input|update|your|ur|yuh)\b"
@@ -27,7 +28,18 @@ _CODE = words(
     r"the code (?:(?:we|i|they|kx|it|you|that|which)\s+)?(?:just\s+)?(?:sent|send|texted|got|"
     r"received|get|gave)", r"code (?:you|u) (?:just )?(?:got|received|get)",
 )
+# Requests for a one-time code that need no other cue.
+_CODE_ASK = words(
+    r"code (?:that |which )?(?:you|u|yuh|yu) (?:just )?(?:got|received|get|gets)",
+    r"code (?:dem |they |kx |we |i |it )?(?:sen|sent|texted|went) (?:to )?(?:you|yuh|u|your|yr|ur)",
+    r"(?:what|wah|wat|which) (?:code|numbers?|digits)(?: dem| did| do)? (?:you|u|yuh|they|kx|di)",
+    r"(?:\d|four|five|six|eight)[\s-]?digits? code", r"(?:6|six|4|four|5|five|8|eight) (?:numbers|digits)",
+    r"(?:send|sen|give|gi|tell|share|forward|read|type|screenshot|email|text|drop|pass|enter|put)"
+    r" (?:me |mi |us )?(?:the |di |that |dat |your |yuh |ur |yr )?(?:new |sms |text )?code",
+    r"(?:the )?numbers in the (?:text|sms|message)", r"code (?:on|pon) (?:wa|whatsapp|ig|telegram)",
+)
 _PASSWORD = words(
+    r"security questions?", r"(?:answer to|answers to) (?:your|yr|ur) security",
     r"pass\s?words?", r"passwd", r"pass\s?code", r"pwd",
     r"(?:your|ur|the|bank|atm|card|account|acct) pin(?: number| code)?",
     r"(?:login|log[\s-]?in|sign[\s-]?in|account) (?:details|info|information|credentials)",
@@ -57,6 +69,9 @@ _IMPERSONATION = words(
     r"(?:official|automated) (?:kx|kingston express) (?:notice|message|alert|warning)",
     r"(?:i am|i'm|this is) (?:a |an )?(?:kx|kingston express) (?:admin|moderator|agent|staff|"
     r"employee|representative|rep)",
+    r"(?:kx|kingston express|support|security)\s+(?:admin|security|support|team|staff|agent)?\s*here",
+    r"(?:call|contact|text|ring|whatsapp) (?:the )?(?:kx|kingston express) (?:security|support|fraud|"
+    r"team|admin)",
 )
 _ACCOUNT_THREAT = rx(
     r"\b(?:your|ur|yuh|the)\s+(?:kx\s+|kingston express\s+|seller\s+|buyer\s+|store\s+|shop\s+)?"
@@ -67,6 +82,8 @@ _ACCOUNT_THREAT = rx(
     r"limited|removed|cancel+ed)\b"
 )
 _VERIFY = words(
+    r"confirm (?:it'?s|its|that it'?s) (?:you|u)", r"for security (?:reasons? )?i need",
+    r"(?:payout|payment|account|funds) needs? to be (?:confirmed|verified) by (?:phone|call|text)",
     r"(?:verify|confirm|validate|re-?activate|unlock|update|restore|secure|reconfirm)\s+"
     r"(?:your\s+|ur\s+|the\s+)?(?:kx\s+)?(?:account|identity|details|payment (?:details|info|method)|"
     r"information|info|card|billing|login|profile|bank)"
@@ -83,7 +100,9 @@ _PRIZE = words(
     r"congrat\w*[^.!?]{0,40}(?:won|winner|selected|chosen|prize|reward)",
     r"claim (?:your|the|ur) (?:prize|reward|gift|winnings|bonus|voucher|cash|money)",
     r"lottery", r"lotto", r"lucky (?:draw|winner|customer|buyer)", r"jackpot", r"sweepstakes?",
-    r"cash prize", r"you(?:'ve| have) been (?:selected|chosen|picked)",
+    r"cash prize", r"you(?:'ve| have) been (?:selected|chosen|picked)", r"raffle",
+    r"came up in (?:our|the)", r"(?:delivery|processing|release|clearance|handling|admin) fee "
+    r"(?:to|2|and|so) (?:you can )?(?:receive|claim|release|get|collect)",
 )
 _OVERPAY = words(
     r"overpa(?:id|yment|y|ying)", r"over-?paid",
@@ -92,7 +111,26 @@ _OVERPAY = words(
     r"(?:send|give|return|transfer|wire|refund|pay) (?:me )?back (?:the )?(?:difference|extra|"
     r"excess|balance|rest|remaining)",
     r"(?:send|give|return|transfer|wire|refund) me (?:back )?the (?:difference|extra|excess|"
-    r"balance|rest)",
+    r"balance|rest)", r"(?:sen|sent|send|paid|pay) (?:you )?too much",
+    r"(?:gi|give|hand|pass|pay) (?:him|her|dem|them) (?:back )?(?:di|the) (?:extra|difference|change|rest)",
+    r"pass it on to (?:him|her|them|my)", r"includes? [^.!?]{0,30}for my (?:mover|driver|agent|cousin|"
+    r"shipper|courier)",
+)
+_MANIPULATION = words(
+    r"(?:confirm|mark) (?:the |my |this |it )?(?:delivery|order|item|package|parcel|it)?\s?(?:as )?"
+    r"(?:delivered|received|complete|completed|resolved)",
+    r"mark (?:the |this |it |my )?(?:order|issue|dispute|case|return|problem|item)?\s?(?:as )?"
+    r"(?:delivered|received|resolved|complete|closed)",
+    r"confirm (?:delivery|receipt)\b[^.!?]{0,40}(?:even if|before|hasn'?t|not yet|yet)",
+    r"ignore (?:what )?(?:your|the|yr|ur) (?:dashboard|app|notification|account|balance|status)",
+    r"(?:kx|kingston express|the platform|support) (?:releases?|will release|holds?|will hold|"
+    r"needs?|requires?) (?:the )?(?:funds|money|payment|payout)\b[^.!?]{0,40}\b(?:once|after|"
+    r"when|until|if) (?:you|u)",
+    r"(?:kx|we|they) (?:will|'ll|wi) (?:freeze|close|suspend|lock|block|hold|terminate) "
+    r"(?:yr|your|ur|yuh) (?:funds|account|payout|store|shop|money)",
+    r"account (?:closing|suspension|termination|closure|deactivation)",
+    r"how much (?:do you want |for |to )?(?:to )?(?:take down|remove|delete|change)",
+    r"(?:got|have) a receipt saying",
 )
 _REVIEW = words(
     r"(?:5|five)[\s-]?stars?(?: review| rating| feedback)?",
@@ -107,9 +145,10 @@ _BRIBE = re.compile(
 )
 _DISPUTE = rx(
     r"\b(?:cancel|close|withdraw|drop|remove|retract|take back|take down|pull|call off|rescind|"
-    r"revoke|end|delete|stop)\s+(?:the|your|this|that|ur|yuh|di|da)\s+"
-    r"(?:(?:paypal|kx|bank|platform|a-to-z|a to z|card)\s+)?(?:dispute|claim|chargeback|"
-    r"charge back|case|complaint|report|ticket)s?\b"
+    r"revoke|end|delete|stop|tek dung|take dung|tek down|close out)\s+(?:the|your|this|that|ur|yuh|"
+    r"di|da|yr)\s+(?:(?:paypal|kx|bank|platform|a-to-z|a to z|card)\s+)?(?:dispute|claim|chargeback|"
+    r"charge back|case|complaint|report|ticket|return request|refund request|return)s?\b"
+    r"|\b(?:dispute|claim|chargeback|case)\b[^.!?]{0,20}\b(?:cancel|close|drop|withdraw) it\b"
 )
 _SELF_SUBJECT = re.compile(r"\b(?:i|we|i'll|we'll|i'm|i've|mi)\b(?:(?!\byou\b|\bu\b).)*$")
 
@@ -120,9 +159,12 @@ FRAUD_RULES: tuple[Rule, ...] = (
          triggers=("pass", "pwd", "pin", "details", "info", "credential", "seed", "phrase", "key",
                    "word")),
     Rule("secret_request", SUSPICIOUS, "secret_card", rx(_CARD), needs=_ASK,
-         triggers=("card", "cvv", "cvc", "exp", "back")),
+         triggers=("card", "cvv", "cvc", "exp", "back", "number", "tarjeta")),
     Rule("secret_request", SUSPICIOUS, "secret_bank", rx(_BANK), needs=_ASK,
          triggers=("bank", "account", "routing", "maiden", "trn", "social", "ssn")),
+    Rule("secret_request", SUSPICIOUS, "secret_code", rx(_CODE_ASK),
+         triggers=("code", "number", "digit", "numbers")),
+    Rule("platform_manipulation", SUSPICIOUS, "manipulation", rx(_MANIPULATION)),
     Rule("impersonation", SUSPICIOUS, "impersonation", rx(_IMPERSONATION),
          triggers=("kx", "kingston", "k.x"), negatable=False),
     Rule("account_threat", SUSPICIOUS, "account_threat", _ACCOUNT_THREAT, negatable=False),

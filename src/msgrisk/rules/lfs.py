@@ -246,6 +246,12 @@ def pays_with_gift_cards(msg: ParsedMessage) -> bool:
     return msg.has("gift_card")
 
 
+@labeling_function(label=SUSPICIOUS, version=1)
+def manipulates_platform_process(msg: ParsedMessage) -> bool:
+    """"Mark it delivered", "ignore your dashboard", "KX will freeze your funds"."""
+    return msg.has("manipulation")
+
+
 # --- aggressive ---------------------------------------------------------------------------
 
 

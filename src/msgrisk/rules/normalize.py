@@ -203,7 +203,8 @@ def normalize(text: str) -> Normalized:
         b.sub(_LEET, lambda m: _leet(m, current))
     b.sub(_REPEATS, lambda m: m.group(1) * 2)
     typos = typo_map()
-    b.sub(WORD, lambda m: typos.get(m.group(0)))
+    if not typos.keys().isdisjoint(WORD.findall(b.text)):  # C-speed check before the slow path
+        b.sub(WORD, lambda m: typos.get(m.group(0)))
     starts = tuple(b.starts) if b.starts is not None else None
     ends = tuple(b.ends) if b.ends is not None else None
     return Normalized(original=text, text=b.text, starts=starts, ends=ends)

@@ -25,6 +25,7 @@ from msgrisk.rules.tone import find_tone
 
 COMPONENT = "msgrisk_detectors"
 
+_DIGIT_RUN = re.compile(r"\d[\d \-]{11}")
 _CARD_NUMBER = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,18}(?![\w\-])")
 
 
@@ -64,7 +65,7 @@ def detect(text: str) -> Detection:
     find_contact(norm.text, found)
     find_fraud(norm.text, found)
     find_tone(norm.text, found)
-    if any(ch.isdigit() for ch in norm.text):
+    if _DIGIT_RUN.search(norm.text):
         _find_cards(norm.text, found)
     spans: dict[tuple[str, str, int, int], Span] = {}
     for hit in found.hits:

@@ -8,7 +8,7 @@ Span kinds (``Span.kind``), grouped by the label they hint at:
 - suspicious: ``secret_code``, ``secret_password``, ``secret_card``, ``secret_bank``,
   ``card_number``, ``impersonation``, ``account_threat``, ``verify``, ``urgency``,
   ``url_short``, ``url_lookalike``, ``prize``, ``overpayment``, ``review_bribe``,
-  ``dispute_pressure``, ``gift_card``
+  ``dispute_pressure``, ``gift_card``, ``manipulation`` (fake receipts, "mark it delivered")
 - aggressive: ``insult``, ``profanity``, ``threat``, ``review_threat``, ``accusation``,
   ``dismissive``
 - promise: ``promise_delivery``, ``promise_refund``, ``promise_dispute``
@@ -27,7 +27,7 @@ SPAN_KINDS: tuple[str, ...] = (
     "phone", "email", "handle", "url", "app", "contact", "payment",
     "secret_code", "secret_password", "secret_card", "secret_bank", "card_number",
     "impersonation", "account_threat", "verify", "urgency", "url_short", "url_lookalike",
-    "prize", "overpayment", "review_bribe", "dispute_pressure", "gift_card",
+    "prize", "overpayment", "review_bribe", "dispute_pressure", "gift_card", "manipulation",
     "insult", "profanity", "threat", "review_threat", "accusation", "dismissive",
     "promise_delivery", "promise_refund", "promise_dispute",
 )
@@ -95,10 +95,8 @@ _CLAUSE_END = re.compile(r"[.!?;\n]|\bbut\b|\bso\b|\bthen\b")
 def clause_before(text: str, start: int, width: int = 60) -> str:
     """The text of the current clause before ``start`` (at most ``width`` characters)."""
     window = text[max(0, start - width) : start]
-    last = None
-    for last in _CLAUSE_END.finditer(window):
-        pass
-    return window[last.end() :] if last else window
+    cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
+    return window[cut:]
 
 
 def is_negated(text: str, start: int, end: int) -> bool:
@@ -157,7 +155,9 @@ class Rule:
                 continue
             if self.needs is not None:
                 scope = text if self.needs_anywhere else clause_before(text, m.start(), 80)
-                if not self.needs.search(scope) and not self.needs.search(m.group(0)):
+                after = text[m.end() : m.end() + 40]
+                if not (self.needs.search(scope) or self.needs.search(m.group(0))
+                        or self.needs.search(after.split(".")[0])):
                     continue
             if self.veto_before is not None and self.veto_before.search(
                 clause_before(text, m.start(), 60)

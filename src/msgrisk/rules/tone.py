@@ -33,6 +33,12 @@ _WEAK_AIMED = rx(
     rf"|a\s+|an\s+|really\s+)*{_WEAK}\b"
 )
 _PROFANITY = rx(
+    r"\b(?:you|your|you'?re|youre|yuh|u|ur)\b(?:\s+\w+){0,3}?\s+(?:damn|fucking|fuckin|f\*+ing|bloody|"
+    r"effing|freaking|frigging|stinking)\b|\b(?:damn|fucking|bloody) (?:you|your|fool|idiot|thief|liar)"
+    r"\b|\b(?:read|learn|use|check) (?:the|your) (?:damn|fucking|bloody|f\w*ing)\b|"
+    r"\b(?:dumbest|stupidest|most useless|most pathetic|worst seller|worst buyer)\b|"
+    r"\bgo (?:complain|cry|whine) to (?:your|yuh|ur) (?:mother|mama|mom|madda)\b|"
+    r"\b(?:i )?don'?t want (?:you|yu|u)\b|[,;]\s*(?:you\s+)?(?:stupid|fool|dummy|dumb\w*)(?=\s*[.!?]|\s*$)|"
     r"\b(?:f+u+c*k+|fck|fuk|f\*+k?|f\*\*\*|effing|shit|sh\*t|damn|bloody|piss|screw|stfu|gtfo)"
     r"\w*\s+(?:off|you|u|yuh|yourself|urself|your|ur|outta)\b|\b(?:stfu|gtfo)\b|"
     r"\bgo to hell\b|\bshut (?:up|your (?:mouth|trap)|the (?:f\w*|hell) up|yuh mout)\b|"
@@ -76,6 +82,24 @@ _THREAT = words(
     r"i(?:'ll| will) be waiting for (?:you|yu|u)", r"face me", r"come fi (?:yuh|you|yu)",
     r"(?:coming|come) for (?:you|yu|u)\b", r"drag (?:your|yr|ur|yuh) name",
     r"if i see (?:you|yu|u)",
+    r"see (?:wah|what|wat) (?:happen|a go happen)", r"find (?:you|yu|u) (?:myself|personally)",
+    r"(?:coming|come|comin) (?:to|down to|round|over)\b[^.!?]{0,30}\b(?:find|get|see) (?:you|yu|u)",
+    r"drag (?:you|yu|u) out", r"pay (?:you|yu|u) a visit", r"i (?:have|got) people",
+    r"(?:hope|pray) (?:we|i) never meet", r"meet (?:you )?on the road",
+    r"(?:your|yr|ur|yuh) (?:landlord|boss|employer|family|workplace|office|wife|husband|pastor|"
+    r"church|job|kids|neighbou?rs?|mother|parents)\b[^.!?]{0,30}\b(?:will|is going to|gonna|a go|"
+    r"finds? out|hear|know|get|be getting)",
+    r"(?:letter|call|visit) (?:about|abt) (?:you|yu|u)\b", r"(?:hear|know) (?:about|abt) (?:this|dis)",
+    r"i (?:know|kno) (?:exactly )?who (?:they|dem) (?:are|r)", r"safe behind (?:that|the|your|yr) screen",
+    r"think again", r"(?:real|full) name and (?:your|yr|ur) (?:workplace|address|job|employer)",
+    r"(?:whole|entire) (?:office|town|community|church|district|parish|family) (?:finds?|will|gets?)",
+    r"(?:everybody|everyone|every1|the whole \w+) (?:in [\w\-]+(?:,? [\w.\-]+){0,3} )?"
+    r"(?:sees?|will see|knows?|will know|finds? out|hears?)\b",
+    r"show up (?:at|to) (?:your|yr|ur|yuh)", r"(?:message|text|call|email) (?:you|u|yu) every (?:hour|day|minute|morning)",
+    r"(?:in|into) (?:your|ur|yr) inbox every", r"never get rid of me", r"not (?:going|goin|giong) anywhere until",
+    r"waste (?:your|yr|ur) time", r"(?:one|1|a) star on every", r"regret (?:ever|it|this|the day)",
+    r"you(?:'ll| will) regret", r"(?:don'?t|do not|never) (?:ever )?(?:message|text|contact|write|talk to|"
+    r"call) (?:me|mi) again",
 )
 _REVIEW_THREAT = rx(
     r"\b(?:bad|1[\s-]?star|one[\s-]?star|terrible|negative|horrible|nasty|awful|worst|scathing)\s+"
@@ -137,7 +161,11 @@ def _vocative(text: str, found: Found) -> None:
 AGGRESSIVE_RULES: tuple[Rule, ...] = (
     Rule("insult", AGGRESSIVE, "insult", rx(_STRONG), negatable=False),
     Rule("insult_aimed", AGGRESSIVE, "insult", _WEAK_AIMED, negatable=False),
-    Rule("profanity_aimed", AGGRESSIVE, "profanity", _PROFANITY, negatable=False),
+    Rule("profanity_aimed", AGGRESSIVE, "profanity", _PROFANITY, negatable=False,
+         triggers=("damn", "fuc", "fck", "fuk", "f*", "shit", "sh*t", "bloody", "hell", "shut",
+                   "screw", "piss", "stfu", "gtfo", "kiss", "dumb", "stupid", "most ", "worst",
+                   "complain", "cry", "whin", "want", "fool", "dumm", "effing", "freak", "frig",
+                   "stink", "bugger", "ass")),
     Rule("threat", AGGRESSIVE, "threat", rx(_THREAT)),
     Rule("review_threat", AGGRESSIVE, "review_threat", _REVIEW_THREAT, needs=_CONDITION,
          needs_anywhere=True, negatable=False, triggers=("review", "rating", "feedback")),
@@ -173,7 +201,14 @@ _REFUND_VERB = (
     r"cash)(?: back)?|pay you back|return your money|compensate|credit you|reship|resend)"
 )
 _PROMISE_REFUND = rx(
-    r"\b(?:i(?:'ll| will|'m going to| am going to|'m gonna| can| shall| a go| wi)|we(?:'ll| will| can)"
+    r"\b(?:i'?m|i am|we'?re|we are) (?:refunding|sending|replacing|reshipping) (?:you|u|yuh)\b"
+    r"|\brefund (?:you |u |yuh )?(?:on the spot|double|straight away|right away)"
+    r"|\b(?:i )?promise to (?:swap|replace|refund|send)"
+    r"|\b(?:take|get) (?:ur|your|yuh|yr) refund (?:on|via|pon|tonight|2nite|now|today)"
+    r"|\b(?:new|replacement|brand new)\b[^.!?]{0,30}\b(?:on its way|a come|is coming|coming to)"
+    r"|\bkeep (?:the|di|your|yr|ur) (?:broken|ole|old|damaged|faulty|defective|bad) (?:one|item|unit)"
+    r"|\bte devuelvo"
+    r"|\b(?:i(?:'ll| will|'m going to| am going to|'m gonna| can| shall| a go| wi)|we(?:'ll| will| can)"
     rf"|let me|mi wi|mi will|mi a go|mi ago|a go|ago)\s+(?:\w+\s+){{0,2}}?{_REFUND_VERB}"
     r"|\b(?:you(?:'ll| will)|u will|u'll)\s+(?:\w+\s+){0,2}?(?:get|receive|have)\s+(?:your |a |the )?"
     r"(?:full |new |brand new )?(?:refund|money back|replacement|new one|cash back)"
@@ -185,6 +220,9 @@ _NOW = re.compile(
     r"(?:return|send|ship)|(?:you can |just )?keep (?:it|the item|the old one|them|both)|"
     r"without (?:a |the |any )?return|before (?:you )?(?:return|send|ship)|no questions asked|"
     r"no return needed|no need for (?:a )?return|guarantee\w*|definitely|for sure|promise|100%|"
+    r"on the spot|nothing to return|keep (?:it|the \w+ one|di ole one)|no need to show|double|"
+    r"nuh (?:badda|bodda|bother) (?:sen|send|return)|(?:broken|ole|old) one|ahora mismo|"
+    r"no hace falta|on its way|a come|"
     r"whatever happens|no matter what)\b"
 )
 _AFTER_PROCESS = re.compile(
@@ -216,13 +254,17 @@ _MARKER = rx(
     r"\b(?:guarantee[ds]?|guaranteed|i promise|promise(?!d)s?|mi promise|you have my word|"
     r"100\s?%|100 percent|hundred percent|for sure|fi sure|definitely|definately|trust me|"
     r"rest assured|no matter what|whatever happens?|without fail|certainly|absolutely|i swear|"
-    r"i assure you|count on it|sure thing|you can bet)\b"
+    r"i assure you|count on it|sure thing|you can bet|trust mi|my word|mi word|no question|"
+    r"rest easy|garantizado|te lo garantizo|prometido|te lo prometo|sin falta)\b"
 )
 _OUTCOME = re.compile(
     r"\b(?:will|'ll|wi|a go|gonna|going to|shall|reach\w*|arriv\w*|deliver\w*|get|gets|receive\w*|"
     r"have it|hit|hits|clear|clears|go through|goes through|release\w*|refund\w*|money back|"
     r"back|replacement|tomorrow|tmrw|today|tonight|by (?:mon|tue|wed|thu|fri|sat|sun)\w*|by \d|"
-    r"on time|at your (?:door|gate)|in \d+ (?:min|hour|day)\w*|customs|there by|side with|win)\b|"
+    r"on time|at your (?:door|gate)|in \d+ (?:min|hour|day)\w*|customs|there by|side with|win|"
+    r"come|coming|comes|there|collect\w*|charges?|pay|cost|latest|\d{1,2}(?::\d\d)?\s*(?:am|pm)|"
+    r"2moro|2morrow|2nite|(?:mon|tues|wednes|thurs|fri|satur|sun)day|favou?r|rule|llega|devuelvo|"
+    r"reembolso|mañana|hoy|on its way|a new one|swap)\b|"
     r"'ll\b"
 )
 _NOT_OUTCOME = re.compile(
@@ -230,8 +272,8 @@ _NOT_OUTCOME = re.compile(
     r"good review|5 stars?|five stars?"
 )
 _MARKER_HEDGE = re.compile(
-    r"(?:can'?t|cannot|can not|not|no|don'?t|won'?t|never|unable to|hard to|you|u|yuh|are you|"
-    r"r u|is it|you said|they)\s+(?:\w+\s+)?$"
+    r"(?:can'?t|cannot|can not|not|no|don'?t|won'?t|never|unable to|hard to|are you|r u|is it|"
+    r"you said|they said|did you)\s+(?:\w+\s+)?$"
 )
 _SENTENCE = re.compile(r"[.!?\n]")
 _THREAT_WORDS = re.compile(r"\b(?:regret|tank|ruin|destroy|or else|ignore me|pay for this)\b")
@@ -269,6 +311,9 @@ def find_tone(text: str, found: Found) -> None:
     _find_certainty_promise(text, found)
 
 
+_SELF_EVIDENT = re.compile(r"refund (?:you |u |yuh )?(?:on|double|straight)|keep|te devuelvo|(?:take|get) ")
+
+
 def _find_refund_promise(text: str, found: Found) -> None:
     """A refund or replacement promised now or without return, not after the process."""
     for m in _PROMISE_REFUND.finditer(text):
@@ -281,5 +326,5 @@ def _find_refund_promise(text: str, found: Found) -> None:
             continue
         if _HEDGE.search(scope) or is_question(text, m.end()):
             continue
-        if "guarantee" in m.group(0) or _NOW.search(scope):
+        if "guarantee" in m.group(0) or _NOW.search(scope) or _SELF_EVIDENT.match(m.group(0)):
             found.add(m.start(), m.end(), PROMISE, "promise_refund", "promise_refund")

@@ -67,7 +67,8 @@ def _write_exclusions() -> None:  # pragma: no cover - maintenance script
     import spacy_lookups_data
 
     data = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
-    probs = json.loads(gzip.open(data).read())
+    with gzip.open(data) as fh:
+        probs = json.loads(fh.read())
     real = {w for w, p in probs.items() if p > -13.5 and w.isalpha()}
     found = sorted({v for w in keywords() if len(w) >= 5 for v in edits1(w) if v in real})
     target = Path(__file__).parent / "lexicons" / "typo_exclusions.txt"

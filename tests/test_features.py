@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from msgrisk import rules
+from msgrisk.features import DetectorFeatures, MessageFeaturizer, NgramFeatures
+
+TEXTS = [
+    "text me on w h a t s a p p at eight seven six 555 0142",
+    "Order KX-87655501 shipped, tracking 1Z999AA10123456784",
+    "you useless thief, answer me!!",
+    "I guarantee it arrives Friday, no need to return it",
+    "send me the 6 digit code KX just texted you",
+    "send me the code on whatsapp",
+    "",
+    "Mi a wait pon di parcel from Tuesday",
+]
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    return rules.parse_batch(TEXTS)
+
+
+@pytest.mark.parametrize("view", ["lemma", "normalized"])
+def test_features_fast_path_matches_sklearn(parsed, view):
+    block = NgramFeatures(view=view, min_df=1).fit(parsed)
+    fast = block.transform(parsed).toarray()
+    reference = block.vectorizer_.transform(block._tokens(parsed)).toarray()
+    np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_features_fit_returns_self_and_names_match_columns(parsed):
+    featurizer = MessageFeaturizer(min_df=1)
+    assert featurizer.fit(parsed) is featurizer
+    X = featurizer.transform(parsed)
+    assert X.shape == (len(TEXTS), len(featurizer.get_feature_names_out()))
+    names = set(featurizer.get_feature_names_out())
+    assert any(n.startswith("lem:") for n in names)
+    assert any(n.startswith("norm:") for n in names)
+    assert any(n.startswith("det:") for n in names)
+
+
+def test_features_obfuscated_and_plain_share_normalized_ngrams(parsed):
+    block = NgramFeatures(view="normalized", min_df=1).fit(parsed)
+    X = block.transform(rules.parse_batch(["w h a t s a p p me", "whatsapp me"])).toarray()
+    assert (X[0] > 0).sum() > 0
+    np.testing.assert_allclose(X[0], X[1], atol=1e-6)
+
+
+def test_features_batch_equals_rows(parsed):
+    featurizer = MessageFeaturizer(min_df=1).fit(parsed)
+    whole = featurizer.transform(parsed).toarray()
+    rows = np.vstack([featurizer.transform([m]).toarray() for m in parsed])
+    np.testing.assert_allclose(whole, rows, atol=1e-7)
+
+
+def test_features_detector_values_bounded(parsed):
+    block = DetectorFeatures().fit(parsed)
+    X = block.transform(parsed).toarray()
+    assert X.min() >= 0.0 and X.max() < 1.0
+
+
+def test_features_unfitted_raises(parsed):
+    with pytest.raises(NotFittedError):
+        MessageFeaturizer().transform(parsed)
