@@ -113,3 +113,18 @@ def test_detectors_redos_shapes_are_fast(text: str) -> None:
     start = time.perf_counter()
     detect(text)
     assert time.perf_counter() - start < 3.0
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["8️⃣", "\u200b", "İ", "ﬁ", "\ud800", "\x00", " at ", " dot ", "one ",
+                           "whatsapp", "call me ", "876-555-0142", "gmail.com", "http://", "@x_1",
+                           "you ", "guarantee ", "KX-87655501", "w h a t s"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=8), _PIECES), max_size=12).map("".join))
+def test_detectors_any_text_keeps_offsets(text: str) -> None:
+    for span in detect(text).spans:
+        assert text[span.start : span.end] == span.text

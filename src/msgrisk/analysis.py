@@ -59,17 +59,23 @@ class Scored:
 
 
 def score_texts(predictor: Any, texts: Sequence[str], batch_size: int = 256) -> Scored:
-    """Score texts once and keep what analyses need (one spaCy pass for model and rules)."""
+    """Score texts once and keep what analyses need (one spaCy pass for model and rules).
+
+    Same decisions as ``predictor.predict_batch`` (same preparation, ``score`` then ``decide``),
+    but the parsed messages are kept for rules-only labels, detector hits and tokens.
+    """
     from msgrisk.features import normalized_tokens
 
+    # why the private helper: predict_batch does not return the parse, and re-implementing
+    # its text preparation here would drift from it (see the report: expose it publicly)
+    from msgrisk.predict import _prepare
+
     texts = [str(t) for t in texts]
-    window = [t[: predictor.max_chars] for t in texts]
-    truncated = [len(t) > predictor.max_chars for t in texts]
-    parsed, scores, X = predictor.score(window, batch_size=batch_size) if texts else ([], None,
-                                                                                     None)
     if not texts:
         return Scored([], np.zeros((0, len(RISK_LABELS))), [], [], [])
-    preds = predictor.decide(parsed, scores, X, truncated)
+    prepared = [_prepare(t, predictor.max_chars) for t in texts]
+    parsed, scores, X = predictor.score([w for w, _ in prepared], batch_size=batch_size)
+    preds = predictor.decide(parsed, scores, X, [cut for _, cut in prepared])
     return Scored(
         labels=[p.labels for p in preds],
         scores=np.asarray([[p.scores[lab] for lab in RISK_LABELS] for p in preds], dtype=float),
@@ -147,3 +153,110 @@ def indicators(values: Sequence[str] | pd.Series) -> np.ndarray:
     from msgrisk.metrics import indicator_matrix
 
     return indicator_matrix(list(values))
+
+
+# -- rules ----------------------------------------------------------------------------------
+def lf_table(p: config.Paths | None = None) -> pd.DataFrame:
+    """Per-LF coverage / overlap / conflict / precision from ``reports/labeling.json``."""
+    import json
+
+    p = p or config.paths()
+    report = json.loads((p.reports / "labeling.json").read_text())
+    return pd.DataFrame(report["lfs"]).set_index("name")
+
+
+def lf_precision_vs_gold(gold: pd.DataFrame) -> pd.DataFrame:
+    """How often each LF fires on the gold texts and how often its label is in gold."""
+    from msgrisk.rules import LABELING_FUNCTIONS, parse_batch
+
+    votes = labeling.vote_matrix(parse_batch(gold["text"].astype(str).tolist()))
+    truth = indicators(gold["labels"])
+    rows = []
+    for j, lf in enumerate(LABELING_FUNCTIONS):
+        fired = votes[:, j] >= 0
+        hits = truth[fired, RISK_LABELS.index(lf.label)]
+        rows.append({"name": lf.name, "label": lf.label, "fires_on_gold": int(fired.sum()),
+                     "precision_vs_gold": round(float(hits.mean()), 3) if hits.size else None})
+    return pd.DataFrame(rows).set_index("name")
+
+
+def rules_vs_model(scored: Scored) -> pd.DataFrame:
+    """Per label: messages flagged by both, by the model only, by the rules only."""
+    model = np.asarray([labels.to_vector(x) for x in scored.labels], dtype=bool)
+    rules = np.asarray([labels.to_vector(x) for x in scored.rules_labels], dtype=bool)
+    return pd.DataFrame({"both": (model & rules).sum(axis=0),
+                         "model_only": (model & ~rules).sum(axis=0),
+                         "rules_only": (~model & rules).sum(axis=0)}, index=list(RISK_LABELS))
+
+
+# -- model errors and thresholds ------------------------------------------------------------
+def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
+    """TP / FP / FN / TN and precision / recall per label."""
+    t, p = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
+    out = pd.DataFrame({"tp": (t & p).sum(0), "fp": (~t & p).sum(0), "fn": (t & ~p).sum(0),
+                        "tn": (~t & ~p).sum(0)}, index=list(RISK_LABELS))
+    out["precision"] = (out["tp"] / (out["tp"] + out["fp"]).clip(lower=1)).round(3)
+    out["recall"] = (out["tp"] / (out["tp"] + out["fn"]).clip(lower=1)).round(3)
+    return out
+
+
+def confident_errors(texts: Sequence[str], y_true: np.ndarray, scores: np.ndarray,
+                     y_pred: np.ndarray, label: str, n: int = 5) -> pd.DataFrame:
+    """The most confident false positives and false negatives of ``label`` (redacted text)."""
+    from msgrisk.predict import redact
+
+    j = RISK_LABELS.index(label)
+    t, p, s = y_true[:, j].astype(bool), y_pred[:, j].astype(bool), scores[:, j]
+    fp = [i for i in np.argsort(-s) if p[i] and not t[i]][:n]
+    fn = [i for i in np.argsort(s) if t[i] and not p[i]][:n]
+    rows = [{"error": kind, "score": round(float(s[i]), 3), "text": redact(texts[i])}
+            for kind, idx in (("false positive", fp), ("false negative", fn)) for i in idx]
+    return pd.DataFrame(rows, columns=["error", "score", "text"])
+
+
+def threshold_curve(y_true: np.ndarray, scores: np.ndarray,
+                    grid: Sequence[float] = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))
+                    ) -> pd.DataFrame:
+    """Precision / recall / F1 per label at each threshold of ``grid`` (scores only)."""
+    rows = []
+    for j, label in enumerate(RISK_LABELS):
+        t = np.asarray(y_true[:, j], dtype=bool)
+        for thr in grid:
+            p = scores[:, j] >= thr
+            tp = float((t & p).sum())
+            prec = tp / p.sum() if p.sum() else 1.0
+            rec = tp / t.sum() if t.sum() else 0.0
+            f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+            rows.append({"label": label, "threshold": float(thr), "precision": prec,
+                         "recall": rec, "f1": f1})
+    return pd.DataFrame(rows)
+
+
+def what_if(y_true: np.ndarray, scores: np.ndarray, thresholds: dict[str, float]
+            ) -> pd.DataFrame:
+    """Per-label precision / recall / F1 if the thresholds were ``thresholds`` (no overrides)."""
+    y_pred = np.column_stack([scores[:, j] >= thresholds[lab]
+                              for j, lab in enumerate(RISK_LABELS)])
+    out = confusion_counts(y_true, y_pred)[["precision", "recall"]]
+    out["f1"] = (2 * out["precision"] * out["recall"]
+                 / (out["precision"] + out["recall"]).where(lambda s: s > 0)).fillna(0).round(3)
+    out["threshold"] = [thresholds[lab] for lab in RISK_LABELS]
+    return out
+
+
+def plot_threshold_curves(curve: pd.DataFrame, chosen: dict[str, float] | None = None) -> Any:
+    """Precision and recall vs threshold per label, the bundle's threshold as a dashed line."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(RISK_LABELS), figsize=(4 * len(RISK_LABELS), 3.2),
+                             sharey=True)
+    for ax, label in zip(axes, RISK_LABELS, strict=True):
+        part = curve[curve["label"] == label]
+        ax.plot(part["threshold"], part["precision"], label="precision")
+        ax.plot(part["threshold"], part["recall"], label="recall")
+        if chosen and label in chosen:
+            ax.axvline(chosen[label], color="red", linestyle="--", label="bundle threshold")
+        ax.set(title=label, xlabel="threshold", ylim=(0, 1.02))
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -37,7 +37,7 @@ def train_tfidf(texts: list[str], Y: np.ndarray, out_dir: Path, seed: int = 0) -
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
     )
     # same regularisation and weighting as msgrisk's own linear model (C=4, balanced)
-    clf = OneVsRestClassifier(LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000,
+    clf = OneVsRestClassifier(LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear",
                                                  random_state=seed))
     pipe = make_pipeline(features, clf).fit(texts, Y)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -131,7 +131,7 @@ def train_minilm(texts: list[str], Y: np.ndarray, out_dir: Path, seed: int = 0) 
     from sklearn.multiclass import OneVsRestClassifier
 
     embed = _embedder(minilm_dir())
-    clf = OneVsRestClassifier(LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000,
+    clf = OneVsRestClassifier(LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear",
                                                  random_state=seed)).fit(embed(texts), Y)
     out_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(clf, out_dir / "classifier.joblib")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from msgrisk import config
+from msgrisk.labels import RISK_LABELS
 
 #: Bumped whenever the bundle layout or the pickled classes change incompatibly.
 BUNDLE_FORMAT = 1
@@ -158,6 +159,9 @@ def verify_bundle(path: Path, allow_outside: bool = False) -> dict[str, Any]:
         manifest = json.loads(manifest_path.read_text())
     except (OSError, ValueError) as err:
         raise BundleError(f"{manifest_path} is not valid JSON ({err}). {fix}") from err
+    if not isinstance(manifest, dict):
+        raise BundleError(f"{manifest_path} holds a JSON {type(manifest).__name__}, not an "
+                          f"object. {fix}")
     fmt = manifest.get("format_version")
     if fmt != BUNDLE_FORMAT:
         raise BundleError(
@@ -180,6 +184,11 @@ def verify_bundle(path: Path, allow_outside: bool = False) -> dict[str, Any]:
                 f"{manifest_path} lists sha256 {str(expected)[:8]}… for {name} but the file "
                 f"hashes to {actual[:8]}…; refusing to load it. {fix}"
             )
+    thresholds = manifest.get("thresholds")  # the manifest is not hashed: check what serving reads
+    if not isinstance(thresholds, dict) or not all(
+            isinstance(thresholds.get(label), (int, float)) for label in RISK_LABELS):
+        raise BundleError(f"{manifest_path} lacks a numeric threshold for each of {RISK_LABELS}. "
+                          f"{fix}")
     extra = set(_file_hashes(path)) - set(files)
     if extra:
         raise BundleError(f"{path} holds files the manifest does not list: {sorted(extra)[:5]}. "

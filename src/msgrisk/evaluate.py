@@ -294,6 +294,7 @@ def evaluate(model: str | None = None, paths: config.Paths | None = None,
     md_path.write_text(markdown(report))
     if log_mlflow:
         report["mlflow_run_id"] = _log_mlflow(report, [json_path, md_path], p)
+        reporting.write_json(json_path, report)  # the on-disk copy also names its run
     return report
 
 

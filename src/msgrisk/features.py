@@ -134,17 +134,23 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         return self.feature_names_
 
 
+#: Detector keys left out of the model: the total LF vote count fires for every label
+#: alike, so a linear model learns "any rule fired -> every label" from it.
+EXCLUDED_DETECTOR_KEYS = ("n_lf_votes",)
+
+
 class DetectorFeatures(BaseEstimator, TransformerMixin):
     """The rules' numeric features (``ParsedMessage.features()``), squashed to [0, 1)."""
 
-    def __init__(self, scale: float = 1.0):
+    def __init__(self, scale: float = 1.0, exclude: tuple[str, ...] = EXCLUDED_DETECTOR_KEYS):
         self.scale = scale
+        self.exclude = exclude
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> DetectorFeatures:
         """Fix the feature order from the first message (the rules emit a fixed key set)."""
         if len(messages) == 0:
             raise ValueError("DetectorFeatures.fit needs at least one message")
-        self.keys_ = tuple(sorted(messages[0].features()))
+        self.keys_ = tuple(k for k in sorted(messages[0].features()) if k not in self.exclude)
         self.feature_names_ = np.array([f"det:{k}" for k in self.keys_], dtype=object)
         return self
 
@@ -200,6 +206,11 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
         self.blocks_ = [block.fit(messages) for block in blocks]
         self.feature_names_ = np.concatenate([b.get_feature_names_out() for b in self.blocks_])
         return self
+
+    def detector_columns(self) -> np.ndarray:
+        """Indices of the detector-derived columns (for detector dropout in training)."""
+        check_is_fitted(self, "feature_names_")
+        return np.flatnonzero([str(n).startswith("det:") for n in self.feature_names_])
 
     def transform(self, messages: Sequence[ParsedMessage]) -> sp.csr_matrix:
         """Stacked sparse features, one row per message (built as one CSR, no hstack)."""

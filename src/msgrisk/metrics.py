@@ -54,3 +54,32 @@ def metrics_table(rows: dict[str, dict[str, dict[str, float]]]) -> list[list[str
             table.append([name, label, f"{v['precision']:.3f}", f"{v['recall']:.3f}",
                           f"{v['f1']:.3f}"])
     return table
+
+
+def recall_at_matched_precision(y_true: np.ndarray, scores: np.ndarray, reference: np.ndarray
+                                ) -> dict[str, dict[str, float]]:
+    """Per label: the model's best recall at a precision >= the reference system's precision.
+
+    A measurement for comparing the model's score curve with a fixed system (rules-only)
+    at equal precision; it never sets a threshold.
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    out: dict[str, dict[str, float]] = {}
+    ref = label_metrics(y_true, reference)
+    for j, label in enumerate(RISK_LABELS):
+        y = np.asarray(y_true)[:, j].astype(int)
+        target = ref[label]["precision"]
+        entry = {"reference_precision": target, "reference_recall": ref[label]["recall"]}
+        if y.sum() == 0:
+            out[label] = {**entry, "model_recall": 0.0, "model_precision": 0.0}
+            continue
+        precision, recall, _ = precision_recall_curve(y, scores[:, j])
+        ok = precision >= target
+        k = int(np.argmax(np.where(ok, recall, -1.0)))
+        out[label] = {**entry, "model_recall": round(float(recall[k]) if ok.any() else 0.0, 4),
+                      "model_precision": round(float(precision[k]) if ok.any() else 0.0, 4)}
+    out["macro"] = {k: round(float(np.mean([out[lab][k] for lab in RISK_LABELS])), 4)
+                    for k in ("reference_precision", "reference_recall", "model_recall",
+                              "model_precision")}
+    return out

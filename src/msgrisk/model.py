@@ -87,7 +87,9 @@ class LinearRiskModel(BaseEstimator):
             y = np.asarray(Y)[:, j].astype(int)
             if y.min() == y.max():
                 continue
-            platt = LogisticRegression(C=1e4, solver="lbfgs")
+            # moderate regularisation: dev is often near-separable and an unregularised
+            # Platt fit would squash every score to 0 or 1
+            platt = LogisticRegression(C=1.0, solver="lbfgs")
             platt.fit(z[:, [j]], y)
             self.calib_a_[j] = float(platt.coef_[0, 0])
             self.calib_b_[j] = float(platt.intercept_[0])
@@ -95,7 +97,8 @@ class LinearRiskModel(BaseEstimator):
 
     def tune_thresholds(self, X: sp.spmatrix, Y: np.ndarray, precision_target: dict[str, float]
                         ) -> dict[str, dict[str, float]]:
-        """Per label, the lowest threshold whose precision on (X, Y) reaches the target.
+        """Per label, the F1-best threshold among those whose precision on (X, Y) reaches
+        the target.
 
         When the target is out of reach, the F1-maximising threshold is used and the
         returned report says so (``target_met: 0``).
@@ -110,14 +113,15 @@ class LinearRiskModel(BaseEstimator):
                 continue
             precision, recall, thresholds = precision_recall_curve(y, scores[:, j])
             precision, recall = precision[:-1], recall[:-1]
+            f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
             ok = np.flatnonzero(precision >= target)
-            if len(ok):
-                best = ok[np.argmax(recall[ok])]
-                met = 1.0
-            else:
-                f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-                best = int(np.argmax(f1))
-                met = 0.0
+            met = 1.0 if len(ok) else 0.0
+            if not len(ok):
+                ok = np.arange(len(f1))
+            # best F1 under the precision constraint; among ties (a flat optimum, common when
+            # dev is separable) take the middle threshold rather than the edge of the plateau
+            tied = ok[f1[ok] >= f1[ok].max() - 1e-9]
+            best = int(tied[len(tied) // 2])
             self.thresholds_[j] = float(thresholds[best])
             report[label] = {"threshold": float(thresholds[best]), "precision": float(precision[best]),
                              "recall": float(recall[best]), "target": target, "target_met": met}

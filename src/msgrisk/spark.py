@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 _RULES = ""  # bundle name meaning "no usable bundle: rules-only", like load_predictor
 _cache: dict[str, Any] = {}  # bundle version -> Predictor, one per executor Python worker
 _PANDAS3 = "PySpark does not yet fully support pandas"
+_QUIET = f"ignore:{_PANDAS3}:FutureWarning"
+_ROW = "__msgrisk_row"  # temporary input-order column used by score_path
 
 
 def session(master: str = "local[2]", app_name: str = "msgrisk") -> SparkSession:
@@ -53,6 +55,8 @@ def session(master: str = "local[2]", app_name: str = "msgrisk") -> SparkSession
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # why: local Python workers inherit this env; the pandas-3 FutureWarning is known (module doc)
+    os.environ.setdefault("PYTHONWARNINGS", _QUIET)
     warnings.filterwarnings("ignore", message=_PANDAS3, category=FutureWarning)
     builder = (
         SparkSession.builder.master(master).appName(app_name)
@@ -65,6 +69,10 @@ def session(master: str = "local[2]", app_name: str = "msgrisk") -> SparkSession
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.python.worker.reuse", "true")  # keeps the loaded bundle between tasks
         .config("spark.executorEnv.PYTHONHASHSEED", "0")
+        .config("spark.executorEnv.PYTHONWARNINGS", _QUIET)
+        # why: UTC end to end, and parquet timestamps pandas reads back as tz-aware UTC
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR")
     )
     spark = builder.getOrCreate()
@@ -239,9 +247,6 @@ def _spread(df: DataFrame, partitions: int) -> DataFrame:
             .repartitionByRange(partitions, _ROW).sortWithinPartitions(_ROW))
 
 
-_ROW = "__msgrisk_row"
-
-
 def score_path(input: str, output: str, text_column: str = "text", master: str = "local[2]",
                model: str | None = None) -> dict[str, Any]:
     """Score a parquet/CSV file (local path or any Hadoop URI) into a parquet folder.
@@ -286,3 +291,108 @@ def score_path(input: str, output: str, text_column: str = "text", master: str =
             "label_counts": dict(sorted(counts.items())), "output_partitions": partitions,
             "session_seconds": round(started - start, 3), "seconds": round(seconds, 3),
             "msgs_per_s": round(n_out / seconds, 1) if seconds > 0 else 0.0}
+
+
+def _spark_udf_pass(spark: SparkSession, df: DataFrame, bundle_dir: Path, workdir: Path,
+                    output: str) -> float:
+    """Score ``df`` with ``mlflow.pyfunc.spark_udf`` on a pyfunc saved from the bundle."""
+    import mlflow.pyfunc
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
+    from msgrisk.tracking import MsgriskPyfunc
+
+    model_dir = workdir / "pyfunc"
+    if not model_dir.exists():  # like the registered model: input signature = one "text" column
+        mlflow.pyfunc.save_model(path=str(model_dir), python_model=MsgriskPyfunc(),
+                                 artifacts={"bundle": str(bundle_dir)},
+                                 signature=ModelSignature(inputs=Schema([ColSpec("string",
+                                                                                 "text")])),
+                                 pip_requirements=["msgrisk"])
+    result_type = ", ".join(f"{c} {'double' if c.startswith('score_') else 'string'}"
+                            for c in COLUMNS if c != "error")
+    udf = mlflow.pyfunc.spark_udf(spark, str(model_dir), env_manager="local",
+                                  result_type=result_type)
+    start = time.perf_counter()
+    df.withColumn("_p", udf("text")).select(*df.columns, "_p.*").write.mode(
+        "overwrite").parquet(output)
+    return time.perf_counter() - start
+
+
+def bench_spark(n_messages: int = 30_000) -> dict[str, Any]:
+    """Spark local[2] (mapInPandas and spark_udf) vs predict_batch vs predict_file(workers=2)
+    on the same messages; writes section ``spark`` of ``reports/bench.json``."""
+    import tempfile
+
+    from msgrisk.batch import predict_file
+    from msgrisk.predict import load_predictor
+    from msgrisk.reporting import merge_json_section
+    from msgrisk.tracking import predictions_frame
+
+    p = config.paths()
+    texts = pd.read_parquet(p.messages).head(n_messages).reset_index(drop=True)
+    n = len(texts)
+    bundle_dir = _resolve_bundle(None)
+    result: dict[str, Any] = {"n_messages": n, "master": "local[2]", "cpus": os.cpu_count(),
+                              "model_version": bundle_dir.name if bundle_dir else "rules",
+                              "load_average_before": list(os.getloadavg()),
+                              "code_hash_before": _code_hash()}
+    with tempfile.TemporaryDirectory(prefix="msgrisk-bench-") as tmp:
+        work = Path(tmp)
+        source = str(work / "in.parquet")
+        texts.to_parquet(source, index=False)
+
+        start = time.perf_counter()
+        predictor = load_predictor()
+        loaded = time.perf_counter()
+        expected = predictions_frame(predictor.predict_batch(texts["text"].tolist(),
+                                                             batch_size=512))
+        done = time.perf_counter()
+        result["predict_batch"] = _rate(n, done - loaded, load_seconds=loaded - start)
+
+        report = predict_file(Path(source), work / "file.parquet", workers=2, progress=False)
+        result["predict_file_workers2"] = _rate(n, report["seconds"])
+
+        start = time.perf_counter()
+        spark = session("local[2]", app_name="msgrisk-bench")
+        result["spark_session_seconds"] = round(time.perf_counter() - start, 2)
+        try:
+            for run in ("cold", "warm"):  # cold: Python workers import msgrisk, load the bundle
+                out = str(work / f"spark-{run}.parquet")
+                report = score_path(source, out, master="local[2]")
+                result[f"spark_map_in_pandas_{run}"] = _rate(n, report["seconds"])
+            got = pd.read_parquet(out)
+            result["spark_label_mismatches"] = int((got["labels"] != expected["labels"]).sum())
+            scores = [c for c in COLUMNS if c.startswith("score_")]
+            result["spark_max_score_diff"] = float(
+                (got[scores] - expected[scores]).abs().to_numpy().max())
+            if bundle_dir is not None:
+                df = _spread(spark.read.parquet(source), 4).drop(_ROW)
+                for run in ("cold", "warm"):
+                    seconds = _spark_udf_pass(spark, df, bundle_dir, work,
+                                              str(work / f"udf-{run}.parquet"))
+                    result[f"spark_udf_{run}"] = _rate(n, seconds)
+        finally:
+            spark.stop()
+    result["load_average_after"] = list(os.getloadavg())
+    # why: executors import msgrisk later than the driver; edits in between explain mismatches
+    result["code_changed_during_run"] = _code_hash() != result.pop("code_hash_before")
+    result["chosen"] = "mapInPandas"
+    merge_json_section(p.reports / "bench.json", "spark", result)
+    return result
+
+
+def _code_hash() -> str:
+    import hashlib
+
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".txt"):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _rate(n: int, seconds: float, **extra: float) -> dict[str, float]:
+    return {"seconds": round(seconds, 2), "msgs_per_s": round(n / seconds, 1),
+            **{k: round(v, 2) for k, v in extra.items()}}

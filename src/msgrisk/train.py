@@ -42,6 +42,7 @@ class TrainConfig:
     weak_threshold: float = 0.5  #: weak-label probability at which a label is positive
     min_weight: float = 0.2  #: floor on the confidence weight of a weak label
     feedback_weight: float = 3.0  #: weight of human-reviewed labels (override weak ones)
+    detector_dropout: float = 0.5  #: weight of a training copy without detector features
     promote: str = "if-better"  #: "always" | "if-better" | "never"
     batch_size: int = 512  #: spaCy nlp.pipe batch size
     precision_target: dict[str, float] = field(
@@ -112,6 +113,16 @@ class TrainResult:
                     rows[f"{dataset}/{system}"] = m
         return metrics.metrics_table(rows)
 
+    def comparison(self) -> list[list[str]]:
+        """Model recall at the rules' precision, per dataset and label."""
+        rows = []
+        for dataset in ("test", "gold"):
+            m = self.metrics.get(dataset, {}).get("model_vs_rules_at_equal_precision", {})
+            for label, v in m.items():
+                rows.append([dataset, label, f"{v['reference_precision']:.3f}",
+                             f"{v['reference_recall']:.3f}", f"{v['model_recall']:.3f}"])
+        return rows
+
 
 def _hash_files(*paths: Path) -> str:
     digest = hashlib.sha256()
@@ -172,6 +183,25 @@ def targets(frame: pd.DataFrame, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarr
     return Y, W
 
 
+def detector_dropout(X: Any, Y: np.ndarray, W: np.ndarray, columns: np.ndarray, weight: float
+                     ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Append a copy of the training rows with the detector columns zeroed.
+
+    Weak labels come from the same rules that produce the detector features, so a model
+    can reach zero training loss by copying the detectors and learn nothing from the words.
+    The copy forces the n-gram weights to carry the signal on their own, which is what
+    lets the model catch messages the rules miss.
+    """
+    if weight <= 0 or len(columns) == 0:
+        return X, Y, W
+    import scipy.sparse as sp
+
+    mask = np.ones(X.shape[1], dtype=np.float32)
+    mask[columns] = 0.0
+    X_text = X @ sp.diags(mask, format="csr")
+    return sp.vstack([X, X_text], format="csr"), np.vstack([Y, Y]), np.vstack([W, W * weight])
+
+
 def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
           log_mlflow: bool = True, progress: bool = True) -> TrainResult:
     """Train, evaluate, write the bundle and reports, log to MLflow, maybe promote."""
@@ -212,7 +242,9 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     featurizer.fit(train_msgs)
     X = featurizer.transform(parsed)
     model = LinearRiskModel(C=cfg.C, class_weight=cfg.class_weight)
-    model.fit(X[is_train], Y[is_train], W[is_train])
+    X_fit, Y_fit, W_fit = detector_dropout(X[is_train], Y[is_train], W[is_train],
+                                           featurizer.detector_columns(), cfg.detector_dropout)
+    model.fit(X_fit, Y_fit, W_fit)
     model.calibrate(X[is_dev], Y[is_dev])
     threshold_report = model.tune_thresholds(X[is_dev], Y[is_dev], cfg.precision_target)
     timings["fit_s"] = time.perf_counter() - t0
@@ -311,7 +343,7 @@ def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, Y_weak: np.nd
     """Metrics of the served model and of rules-only on dev (weak), test (truth), gold."""
     out: dict[str, Any] = {}
     dev_texts = frame.loc[is_dev, "text"].tolist()
-    y_dev, s_dev = _predict_matrix(model, dev_texts)
+    y_dev, _ = _predict_matrix(model, dev_texts)
     out["dev"] = {"model": metrics.label_metrics(Y_weak[is_dev], y_dev),
                   "against": "weak labels"}
     test = frame[frame["split"] == "test"]
@@ -321,6 +353,8 @@ def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, Y_weak: np.nd
         y_r, _ = _predict_matrix(rules_only, test["text"].tolist())
         out["test"] = {"model": metrics.label_metrics(y_true, y_m),
                        "rules": metrics.label_metrics(y_true, y_r), "n": len(test),
+                       "model_vs_rules_at_equal_precision":
+                           metrics.recall_at_matched_precision(y_true, s_m, y_r),
                        "against": "generator truth"}
         plots.pr_curves(y_true, s_m, p.figures / "pr_test.png", "test split (truth)",
                         dict(zip(RISK_LABELS, model.thresholds.tolist(), strict=True)))
@@ -332,6 +366,8 @@ def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, Y_weak: np.nd
         y_r, _ = _predict_matrix(rules_only, gold["text"].tolist())
         out["gold"] = {"model": metrics.label_metrics(y_gold, y_m),
                        "rules": metrics.label_metrics(y_gold, y_r), "n": len(gold),
+                       "model_vs_rules_at_equal_precision":
+                           metrics.recall_at_matched_precision(y_gold, s_m, y_r),
                        "against": "hand-written gold"}
         plots.pr_curves(y_gold, s_m, p.figures / "pr_gold.png", "gold set",
                         dict(zip(RISK_LABELS, model.thresholds.tolist(), strict=True)))

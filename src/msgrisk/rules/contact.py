@@ -13,7 +13,7 @@ _DIGIT = re.compile(r"\d")
 _PHONE_REGIONS = ("JM", "GB")
 # Words that make a number a phone number even when libphonenumber calls it invalid.
 _PHONE_CONTEXT = re.compile(
-    r"\b(?:call|text|txt|phone|number|numba|no\.|cell|mobile|whatsapp|wa|reach|contact|"
+    r"\b(?:call\w*|text\w*|txt|phone|number|numba|no\.|cell|mobile|whatsapp|wa|reach|contact|"
     r"digits|ring|dial|hit me|tel|link me|holla|signal|telegram|viber|sms)\b"
 )
 # Words that make a number an id, a price or a date instead.
@@ -36,6 +36,12 @@ _ID_WORD = re.compile(
 )
 
 
+# What may sit between an id word and its number: "tracking number is", "receipt #".
+_ID_GAP = re.compile(
+    r"^[\s#:=.\-]*(?:(?:number|numer|no|num|is|was|of|id|code|ref|for|nr)\b[\s#:=.\-]*)*$"
+)
+
+
 def _phone_ok(text: str, start: int, end: int, valid: bool) -> bool:
     """Reject numbers glued to letters (ids), prices and ids by context; keep real phones."""
     if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
@@ -48,8 +54,10 @@ def _phone_ok(text: str, start: int, end: int, valid: bool) -> bool:
         return False
     lo = max(0, start - 40)
     ids = list(_ID_WORD.finditer(text, lo, start))
-    if ids and not _STRONG_PHONE_CONTEXT.search(text, ids[-1].end(), start):
-        return False  # "tracking number is 2744181929", "receipt 2024037731"
+    if ids:
+        gap = text[ids[-1].end() : start]
+        if _ID_GAP.match(gap) or (not valid and not _STRONG_PHONE_CONTEXT.search(gap)):
+            return False  # "tracking number is 2744181929", "case number from KX is 5550142876"
     return valid or bool(_PHONE_CONTEXT.search(text, lo, min(len(text), end + 25)))
 
 
@@ -90,12 +98,18 @@ _EMAIL = rx(
 )
 _TLDS = (
     r"com|net|org|ly|io|co|jm|me|info|biz|xyz|top|site|online|shop|store|link|app|gl|cc|"
-    r"tk|ml|ga|cf|gq|click|live|support|at|id|gd|page|vip|club|uk|us|ca"
+    r"tk|ml|ga|cf|gq|click|live|support|at|id|gd|page|vip|club|uk|us|ca|ee|tv|gg|to|ws|bio|ai|gy|"
+    r"help|cc"
 )
 _URL = rx(
     r"(?:https?://|www\.)[^\s<>\"'()\[\]]{1,200}"
     rf"|(?<![a-z0-9@.\-])(?:[a-z0-9](?:[a-z0-9\-]{{0,62}})\.){{1,4}}(?:{_TLDS})\b"
     r"(?:/[^\s<>\"'()\[\]]{0,200})?"
+)
+_REPORTING = re.compile(
+    r"\b(?:got|received|get|getting) (?:a|an|this|the) (?:text|message|sms|email|e-mail|link|dm)\b"
+    r"|didn'?t click|did not click|is (?:this|that|it) (?:legit|real|you)|not (?:you|u|yuh), right"
+    r"|(?:is|was) (?:this|that) (?:from )?(?:you|kx)\b|reported (?:it|this|the link)"
 )
 _HOST = re.compile(r"^(?:https?://)?([^/?#:\s]+)")
 
@@ -111,6 +125,7 @@ def find_emails_urls(text: str, found: Found) -> None:
             email_spans.append(m.span())
     if "." not in text:
         return
+    reporting: bool | None = None
     for m in _URL.finditer(text):
         if any(s <= m.start() < e for s, e in email_spans):
             continue
@@ -121,6 +136,11 @@ def find_emails_urls(text: str, found: Found) -> None:
         if _OFFICIAL.search(host) or re.fullmatch(r"[\d.]+", host):
             continue
         # Phishing links are suspicious, not a move off-platform; other outside links are.
+        # Someone reporting a phishing text they received is neither.
+        if reporting is None:
+            reporting = bool(_REPORTING.search(text))
+        if reporting and (_SHORTENERS.match(host) or _LOOKALIKE.search(host) or _PHISHY.search(host)):
+            continue
         if _SHORTENERS.match(host):
             found.add(m.start(), end, SUSPICIOUS, "url_shortener", "url_short")
         elif _LOOKALIKE.search(host) or _PHISHY.search(host):
@@ -154,7 +174,7 @@ _APP = words(
     r"what'?s?\s?-?ap+s?", r"wh?ats?ap+", r"wass?ap+", r"whts?ap+", r"wa\.me", r"whatsapp", r"wsp",
     r"w@", r"wa", r"tele?gram", r"t\.me", r"tg", r"signal", r"[i1]g", r"insta(?:gram)?", r"fb",
     r"facebook", r"messenger", r"snapchat", r"snap", r"viber", r"imo", r"wechat", r"tiktok",
-    r"twitter", r"line app", r"kik", r"imessage", r"sms", r"dm", r"dms", r"inbox", r"text",
+    r"twitter", r"line app", r"kik", r"imessage", r"sms", r"dm", r"dms", r"inbox", r"text", r"tele",
 )
 # Euphemisms that only ever mean an outside messenger.
 _APP_ALWAYS = words(r"(?:the )?gr[e3]{2}n app", r"dubl?-?u app", r"double-?u app", r"blue app",
@@ -176,6 +196,9 @@ _NOT_INVITE_AFTER = re.compile(
     r"^\s*(?:g(?:ro?u?p|orup|rup|roup)s?|status|story|stories|posts?|page|video|ads?|marketplace|was|were|has been|"
     r"is (?:down|broken|full|blowing|not working))\b"
 )
+_STRICT_BEFORE = re.compile(
+    r"\b(?:on|via|pon|over|to my|my|mi|your|yuh|ur|have|got|use|using|to)\s+$"
+)
 _APP_RX = re.compile(_APP)
 _APP_ALWAYS_RX = re.compile(_APP_ALWAYS)
 _STRICT_APPS = re.compile(r"^(?:dm|dms|inbox|text|sms|wa|snap|signal|tg|line app)$")
@@ -194,9 +217,9 @@ def find_apps(text: str, found: Found) -> None:
         if _NOT_INVITE_AFTER.match(after):
             continue
         if _STRICT_APPS.match(name):
-            # Generic words need a direct "on/via/pon <app>" after an invitation verb.
-            invited = invited and bool(re.search(r"\b(?:on|via|pon|over|to my|my|mi|your|yuh|ur)\s+$",
-                                                 before))
+            # Generic words need "on/via/pon <app>" after an invitation verb, or "<app> me".
+            invited = bool(re.match(r"^\s*(?:me|mi)\b|^\s*[.!]\s*now", after)) or (
+                invited and bool(_STRICT_BEFORE.search(before)))
         if not invited:
             continue
         if is_negated(text, m.start(), m.end()):
@@ -229,7 +252,13 @@ _CONTACT = words(
     r"private (?:chat|message|convo)", r"not through (?:here|the app|kx|the platform)",
     r"(?:come|sell|buy|order) (?:to|from) me (?:direct|directly|straight)",
     r"(?:buy|order|purchase) (?:straight|direct|directly) from me", r"skip (?:kx|the app|the platform)",
-    r"why pay (?:the )?(?:platform|kx|app|fees?)", r"(?:kx|they|the platform|the app) (?:taking|take|takes) "
+    r"why pay (?:the )?(?:platform|kx|app|fees?)", r"no need for (?:kx|the app|the platform|here)",
+    r"(?:get|have|need|want) (?:your|ur|yr|yuh) (?:number|numba|#|digits|cell|contact|email)",
+    r"(?:what'?s|whats|wat|wah) (?:ur|your|yr|yuh) #", r"(?:pasas|das|dame|envíame) tu n[uú]mero",
+    r"n[uú]mero de tel[eé]fono", r"(?:buy|order|get) (?:it |them )?from \S+ instead",
+    r"cheaper (?:dan|than) (?:yah|here|on here|di app|the app)", r"the app charges",
+    r"(?:don'?t|dont) bother with the app", r"(?:comprar|compramos|compra) directo",
+    r"(?:ahorr\w+|sin) (?:la )?comisi[oó]n", r"what'?s (?:ur|your|yr) name on (?:there|dere|it)", r"(?:kx|they|the platform|the app) (?:taking|take|takes) "
     r"(?:their|a|its) (?:cut|fee)",
 )
 _PAYMENT = words(
@@ -250,7 +279,9 @@ _PAYMENT = words(
     r"(?:in |by |on |wid |with |pon )?(?:the |di )?cash\b",
     r"cash (?:on|at|when) (?:meet|pick)\w*", r"(?:with|wid) (?:the|di) (?:cash|money)",
     r"cash (?:on|in) hand",
-    r"meet ?-?up", r"meet me", r"link up", r"hand it (?:to|2) (?:you|yu|u)",
+    r"meet ?-?up", r"meet me", r"link up", r"hand it (?:to|2) (?:you|yu|u)", r"cash me",
+    r"come (?:for|fi) it\b[^.!?]{0,30}\bcash", r"(?:bring|brng|deliver|drop) it (?:personally|"
+    r"personaly|myself|to you myself)", r"cash\s?app (?:you|u|yuh|it)",
     r"skip (?:the )?(?:app|platform|fees?|site)",
     r"(?:avoid|save|dodge|no) (?:on )?(?:the |kx |platform |app )?(?:fees?|commission|cut)",
     r"(?:app|platform|kx) fees?", r"pay (?:me )?(?:directly|direct|outside)",

@@ -9,7 +9,7 @@ from msgrisk.rules.spans import Found, Rule, rx, words
 
 # A request cue in the clause before a secret: "send me your OTP", "what's the code".
 _ASK = re.compile(
-    r"\b(?:email|e-mail|mail|message|msg|screenshot|forward|gi|tell|pásame|dame|envíame|"
+    r"\b(?:whatsapp|email|e-mail|mail|message|msg|screenshot|forward|gi|tell|pásame|dame|envíame|"
     r"send|give|share|tell|provide|confirm|enter|type|forward|read|text|need|want|"
     r"what'?s|what is|wat|drop|reply|respond|put|verify|pass|gimme|gi mi|sen|ask(?:ing)? for|"
     r"can i (?:get|have)|could i (?:get|have)|let me (?:get|have|know)|i need|need yuh|"
@@ -37,13 +37,18 @@ _CODE_ASK = words(
     r"(?:send|sen|give|gi|tell|share|forward|read|type|screenshot|email|text|drop|pass|enter|put)"
     r" (?:me |mi |us )?(?:the |di |that |dat |your |yuh |ur |yr )?(?:new |sms |text )?code",
     r"(?:the )?numbers in the (?:text|sms|message)", r"code (?:on|pon) (?:wa|whatsapp|ig|telegram)",
+    r"code (?:that was |which was )?(?:sent|texted) to", r"code from (?:your|yr|ur|yuh) phone",
+    r"need (?:the|di|dat|that) code", r"code expires",
+    r"(?:read|send|sen) (?:dem|them) out", r"the code\b[^.!?]{0,60}\b(?:send|sen|type|read|give) "
+    r"(?:it|dem|them)",
 )
 _PASSWORD = words(
     r"security questions?", r"(?:answer to|answers to) (?:your|yr|ur) security",
     r"pass\s?words?", r"passwd", r"pass\s?code", r"pwd",
     r"(?:your|ur|the|bank|atm|card|account|acct) pin(?: number| code)?",
     r"(?:login|log[\s-]?in|sign[\s-]?in|account) (?:details|info|information|credentials)",
-    r"credentials", r"username and password", r"seed (?:phrase|words)", r"recovery (?:phrase|words)",
+    r"credentials", r"username and password", r"(?:your|yuh|ur|yr) (?:login|log in|logins)\b",
+    r"log in as (?:you|u)", r"login so i can", r"seed (?:phrase|words)", r"recovery (?:phrase|words)",
     r"private key", r"(?:12|twelve|24)[\s-]word",
 )
 _CARD = words(
@@ -51,6 +56,10 @@ _CARD = words(
     r"(?:3|three) digits? (?:on|at) the back", r"security code on the back",
     r"expir(?:y|ation)(?: date)?", r"exp(?:\.|iry)? date", r"(?:full|whole) card",
     r"(?:credit|debit) card (?:number|details|info)", r"front and back of (?:your|the) card",
+    r"long number", r"type the numbers", r"n[uú]mero de (?:la )?tarjeta",
+    r"(?:which|what) card did you pay",
+    r"(?:photo|picture|pic|selfie|screenshot) (?:of |holding |with )?(?:your|yr|ur) (?:id|bank card|"
+    r"card|passport|licen[cs]e|trn|balance|\w+ app)", r"selfie holding",
 )
 _BANK = words(
     r"bank (?:details|info|information|login|account(?: number| details| info)?|password|pin)",
@@ -70,6 +79,7 @@ _IMPERSONATION = words(
     r"(?:i am|i'm|this is) (?:a |an )?(?:kx|kingston express) (?:admin|moderator|agent|staff|"
     r"employee|representative|rep)",
     r"(?:kx|kingston express|support|security)\s+(?:admin|security|support|team|staff|agent)?\s*here",
+    r"(?:moderator|admin|agent|staff|employee|rep\w*) (?:for|at|from|with) (?:kx|kingston express)",
     r"(?:call|contact|text|ring|whatsapp) (?:the )?(?:kx|kingston express) (?:security|support|fraud|"
     r"team|admin)",
 )
@@ -96,11 +106,12 @@ _URGENCY = words(
     r"limited time", r"right now or", r"or (?:else )?(?:lose|your account)",
 )
 _PRIZE = words(
-    r"you(?:'ve| have)? (?:just )?won", r"you are (?:the |our |a )?(?:lucky )?winner",
+    r"you(?:'ve| have)? (?:just )?won(?!'|t\b)", r"you are (?:the |our |a )?(?:lucky )?winner",
     r"congrat\w*[^.!?]{0,40}(?:won|winner|selected|chosen|prize|reward)",
     r"claim (?:your|the|ur) (?:prize|reward|gift|winnings|bonus|voucher|cash|money)",
     r"lottery", r"lotto", r"lucky (?:draw|winner|customer|buyer)", r"jackpot", r"sweepstakes?",
     r"cash prize", r"you(?:'ve| have) been (?:selected|chosen|picked)", r"raffle",
+    r"winner notification", r"(?:you|yu) were drawn", r"(?:you|yu) won an? ",
     r"came up in (?:our|the)", r"(?:delivery|processing|release|clearance|handling|admin) fee "
     r"(?:to|2|and|so) (?:you can )?(?:receive|claim|release|get|collect)",
 )
@@ -113,7 +124,9 @@ _OVERPAY = words(
     r"(?:send|give|return|transfer|wire|refund) me (?:back )?the (?:difference|extra|excess|"
     r"balance|rest)", r"(?:sen|sent|send|paid|pay) (?:you )?too much",
     r"(?:gi|give|hand|pass|pay) (?:him|her|dem|them) (?:back )?(?:di|the) (?:extra|difference|change|rest)",
-    r"pass it on to (?:him|her|them|my)", r"includes? [^.!?]{0,30}for my (?:mover|driver|agent|cousin|"
+    r"pass it on to (?:him|her|them|my)", r"(?:sent|paid|transferred)\b[^.!?]{0,25}\btoo much",
+    r"return the rest", r"keep (?:a little|some|a bit) for your trouble", r"pagu[eé] de m[aá]s",
+    r"devu[eé]l\w* la diferencia", r"instead of the (?:item )?price", r"includes? [^.!?]{0,30}for my (?:mover|driver|agent|cousin|"
     r"shipper|courier)",
 )
 _MANIPULATION = words(
@@ -129,19 +142,27 @@ _MANIPULATION = words(
     r"(?:kx|we|they) (?:will|'ll|wi) (?:freeze|close|suspend|lock|block|hold|terminate) "
     r"(?:yr|your|ur|yuh) (?:funds|account|payout|store|shop|money)",
     r"account (?:closing|suspension|termination|closure|deactivation)",
-    r"how much (?:do you want |for |to )?(?:to )?(?:take down|remove|delete|change)",
+    r"how much (?:do you want |for |to )?(?:to |2 )?(?:take down|remove|delete|change)",
+    r"(?:hit|tap|press|click|mark|confirm)\s+['\"]?(?:item |order )?(?:received|delivered|complete)",
+    r"ship (?:it )?(?:in the meantime|before (?:it|the payment) (?:shows|clears))",
+    r"takes? \d+ (?:business )?days to (?:show|clear|reflect)", r"(?:system|kx|app) locks? the order",
+    r"(?:you'?ll|you will) lose (?:the|your) (?:money|sale|payment)",
+    r"or the (?:chargeback|dispute|claim|case|review) stays",
+    r"(?:activation|redelivery|release|unlock|verification|registration|clearance) fee",
+    r"held for a\b[^.!?]{0,20}\bfee",
     r"(?:got|have) a receipt saying",
 )
 _REVIEW = words(
     r"(?:5|five)[\s-]?stars?(?: review| rating| feedback)?",
     r"(?:positive|good|great|nice|glowing|perfect) (?:review|rating|feedback)",
+    r"rate (?:me|us) (?:5|five)", r"leave (?:a |me )?(?:good|positive|5[\s-]star) review before",
     r"(?:remove|delete|change|update|edit|take down|retract|withdraw|fix) (?:your|the|that|ur|"
     r"yuh|this) (?:bad |negative |1[\s-]?star |one[\s-]?star |poor )?(?:review|rating|feedback)",
 )
 _BRIBE = re.compile(
     r"\b(?:pay|paid|give you|send you|refund|discount|free|bonus|cash|money|gift|coupon|"
     r"extra|in exchange|in return|reward|compensat\w*|j\$|jmd|usd|\$\d+|\d+ dollars|voucher|"
-    r"half|partial)\b|\$\d"
+    r"half|partial|cover|off|before (?:the|it) (?:item )?arrives)\b|\$\d|%"
 )
 _DISPUTE = rx(
     r"\b(?:cancel|close|withdraw|drop|remove|retract|take back|take down|pull|call off|rescind|"
@@ -157,24 +178,37 @@ FRAUD_RULES: tuple[Rule, ...] = (
          triggers=("tp", "code", "2fa", "pin", "digit")),
     Rule("secret_request", SUSPICIOUS, "secret_password", rx(_PASSWORD), needs=_ASK,
          triggers=("pass", "pwd", "pin", "details", "info", "credential", "seed", "phrase", "key",
-                   "word")),
+                   "word", "login", "log in", "security")),
     Rule("secret_request", SUSPICIOUS, "secret_card", rx(_CARD), needs=_ASK,
-         triggers=("card", "cvv", "cvc", "exp", "back", "number", "tarjeta")),
+         triggers=("card", "cvv", "cvc", "exp", "back", "number", "tarjeta", "photo", "pic", "selfie",
+                   "screenshot")),
     Rule("secret_request", SUSPICIOUS, "secret_bank", rx(_BANK), needs=_ASK,
          triggers=("bank", "account", "routing", "maiden", "trn", "social", "ssn")),
     Rule("secret_request", SUSPICIOUS, "secret_code", rx(_CODE_ASK),
-         triggers=("code", "number", "digit", "numbers")),
-    Rule("platform_manipulation", SUSPICIOUS, "manipulation", rx(_MANIPULATION)),
+         triggers=("code", "number", "digit", "numbers", "dem out", "them out")),
+    Rule("platform_manipulation", SUSPICIOUS, "manipulation", rx(_MANIPULATION),
+         triggers=("confirm", "mark", "ignore", "release", "hold", "need", "requir", "freeze",
+                   "close", "closing", "suspen", "lock", "block", "terminat", "deactivat",
+                   "how much", "receipt", "received", "delivered", "ship", "days", "lose",
+                   "stays", "fee")),
     Rule("impersonation", SUSPICIOUS, "impersonation", rx(_IMPERSONATION),
          triggers=("kx", "kingston", "k.x"), negatable=False),
-    Rule("account_threat", SUSPICIOUS, "account_threat", _ACCOUNT_THREAT, negatable=False),
-    Rule("verify_request", SUSPICIOUS, "verify", rx(_VERIFY)),
+    Rule("account_threat", SUSPICIOUS, "account_threat", _ACCOUNT_THREAT, negatable=False,
+         triggers=("account", "acct", "store", "shop", "listing", "profile", "payout", "funds",
+                   "wallet", "membership")),
+    Rule("verify_request", SUSPICIOUS, "verify", rx(_VERIFY),
+         triggers=("verif", "confirm", "validat", "activat", "unlock", "update", "restore",
+                   "secur", "payout", "payment", "account", "funds")),
     Rule("urgency", SUSPICIOUS, "urgency", rx(_URGENCY), negatable=False),
-    Rule("prize_story", SUSPICIOUS, "prize", rx(_PRIZE)),
+    Rule("prize_story", SUSPICIOUS, "prize", rx(_PRIZE),
+         triggers=("won", "winner", "congrat", "claim", "lott", "lucky", "jackpot", "sweepstake",
+                   "prize", "selected", "chosen", "picked", "raffle", "came up", "fee", "drawn")),
     Rule("overpayment_story", SUSPICIOUS, "overpayment", rx(_OVERPAY)),
     Rule("review_bribe", SUSPICIOUS, "review_bribe", rx(_REVIEW), needs=_BRIBE,
          needs_anywhere=True, triggers=("review", "rating", "feedback", "star")),
-    Rule("dispute_pressure", SUSPICIOUS, "dispute_pressure", _DISPUTE, negatable=True),
+    Rule("dispute_pressure", SUSPICIOUS, "dispute_pressure", _DISPUTE, negatable=True,
+         triggers=("dispute", "claim", "chargeback", "charge back", "case", "complaint", "report",
+                   "ticket", "return")),
 )
 
 

@@ -13,30 +13,27 @@ from msgrisk.rules.parsed import ParsedMessage
 from msgrisk.rules.registry import labeling_function
 
 
-def _norm_has(msg: ParsedMessage, pattern: re.Pattern[str]) -> bool:
-    return bool(pattern.search(msg.normalized))
-
-
 def _spans_match(msg: ParsedMessage, kind: str, pattern: re.Pattern[str]) -> bool:
-    """A span of ``kind`` whose (lowercased, de-spaced) text matches ``pattern``."""
-    for span in msg.spans:
-        if span.kind == kind:
-            squashed = re.sub(r"[\s.\-_*]", "", span.text.lower())
-            if pattern.search(span.text.lower()) or pattern.search(squashed):
-                return True
-    return False
+    """A span of ``kind`` whose normalised text matches ``pattern``."""
+    return any(span.kind == kind and pattern.search(span.normalized) for span in msg.spans)
 
 
-_WHATSAPP = re.compile(r"wh?at?s?'?ap|wass?ap|whtsap|wa\.me|wh4t|whats@")
-_TELEGRAM = re.compile(r"tele?gr|t\.me|signal|t3l3")
-_SOCIAL = re.compile(r"\b(?:ig|insta|fb|facebook|messenger|snap|tiktok|twitter)|instagram")
-_OTHER_APP = re.compile(r"green|viber|imo|wechat|kik|line")
-_CALL_TEXT = re.compile(r"\b(?:text|txt|call|ring|phone|buzz|holla|hit|link|sms|dial|reach)\b")
-_MY_YOUR = re.compile(r"\b(?:my|your|ur|yuh|yu)\b")
+_WHATSAPP = re.compile(r"wh?at?s?'?\s?-?ap|wass?ap|whtsap|wa\.me|\bwa\b|\bwsp\b|\bw@|dubl|double")
+_TELEGRAM = re.compile(r"tele|t\.me|signal|\btg\b")
+_SOCIAL = re.compile(
+    r"\b(?:[i1]g|insta|fb|facebook|messenger|snap|tiktok|twitter|dms?|inbox)|instagram"
+)
+_OTHER_APP = re.compile(r"green|gr33n|viber|imo|wechat|kik|line|imessage|sms|text|blue")
+_CALL_TEXT = re.compile(
+    r"\b(?:text|txt|call|ring|phone|buzz|holla|hit|link|sms|dial|reach|message|msg|ping|drop)\b"
+)
+_MY_YOUR = re.compile(
+    r"\b(?:my|your|ur|yuh|yu|number|numba|digits|email|e-mail|cell|contact|n[uú]mero)\b|#"
+)
 _PROVIDER = re.compile(r"gmail|yahoo|hotmail|outlook|icloud|e-?mail|mail me")
 _LEAVE = re.compile(
     r"off|outside|private|direct|elsewhere|dm|inbox|through|skip|why pay|cut|straight|reach|which|"
-    r"what|is there|got a|have a"
+    r"what|is there|got a|have a|no need|instead|cheaper|charges|bother|comisi|name on"
 )
 _PAY_APP = re.compile(
     r"cash\s?app|zelle|lynk|venmo|paypal|f\s?(?:&|n|and)\s?f|friends|western|moneygram|remit|quisk|"
@@ -299,7 +296,9 @@ def dismissive_hostility(msg: ParsedMessage) -> bool:
 
 # --- promise ------------------------------------------------------------------------------
 
-_REFUND_WORDS = re.compile(r"refund|reimburs|money|pay you|compensat|credit|cash")
+_REFUND_WORDS = re.compile(
+    r"refund|reimburs|money|pay you|compensat|credit|cash|devuelvo|give|back|take|get"
+)
 _REPLACE_WORDS = re.compile(r"replac|new|another|fresh|second|reship|resend")
 
 

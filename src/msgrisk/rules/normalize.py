@@ -46,7 +46,7 @@ _SEP = re.compile(r"[ .\-_,]")
 _ANY_DIGIT = re.compile(r"\d")
 _NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b")
 
-_TLD = r"(?:com|net|org|co|jm|io|info|biz|me|us|uk|ca|edu|gov|ly|xyz)"
+_TLD = r"(?:com|net|org|co|jm|io|info|biz|me|us|uk|ca|edu|gov|ly|xyz|shop|store|site|online|ee|bio|link)"
 _BRACKET_AT = re.compile(r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*")
 _BRACKET_DOT = re.compile(r"\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*")
 _DOT_TLD = re.compile(rf"(?<=[a-z0-9])\s+dot\s+(?={_TLD}\b)")

@@ -70,7 +70,7 @@ def detect(text: str) -> Detection:
     spans: dict[tuple[str, str, int, int], Span] = {}
     for hit in found.hits:
         start, end = norm.to_original(hit.start, hit.end)
-        _add(spans, text, start, end, hit.label, hit.rule, hit.kind)
+        _add(spans, text, start, end, hit.label, hit.rule, hit.kind, norm.text[hit.start : hit.end])
     if norm.starts is not None:
         # libphonenumber also sees the raw text, in case normalisation merged too much.
         raw = Found()
@@ -78,13 +78,14 @@ def detect(text: str) -> Detection:
         for hit in raw.hits:
             if not any(s.kind == "phone" and s.start < hit.end and hit.start < s.end
                        for s in spans.values()):
-                _add(spans, text, hit.start, hit.end, hit.label, hit.rule, hit.kind)
+                _add(spans, text, hit.start, hit.end, hit.label, hit.rule, hit.kind,
+                     text[hit.start : hit.end].lower())
     ordered = tuple(sorted(spans.values(), key=Span.sort_key))
     return Detection(normalized=norm, spans=ordered, negated=dict(found.negated))
 
 
 def _add(spans: dict[tuple[str, str, int, int], Span], text: str, start: int, end: int,
-         label: str, rule: str, kind: str) -> None:
+         label: str, rule: str, kind: str, normalized: str) -> None:
     """Trim surrounding whitespace and keep one span per (label, kind, offsets)."""
     while start < end and text[start].isspace():
         start += 1
@@ -94,7 +95,7 @@ def _add(spans: dict[tuple[str, str, int, int], Span], text: str, start: int, en
         return
     spans.setdefault((label, kind, start, end),
                      Span(label=label, start=start, end=end, rule=rule, text=text[start:end],
-                          kind=kind))
+                          kind=kind, normalized=normalized.strip()))
 
 
 for _name in ("msgrisk_spans", "msgrisk_normalized", "msgrisk_negated"):

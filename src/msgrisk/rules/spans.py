@@ -43,6 +43,8 @@ class Span:
     rule: str  # detector name
     text: str
     kind: str  # one of SPAN_KINDS
+    #: The de-obfuscated form the detector matched ("whatsapp" for "w h a t s a p p").
+    normalized: str = field(default="", compare=False)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.start, self.end, self.label, self.rule)
@@ -82,12 +84,14 @@ NEGATION = re.compile(
 # Idioms that contain a negation word but do not negate what follows.
 NOT_NEGATION = re.compile(
     r"\b(?:don'?t worry|no worries|no problem|no prob|not sure|no rush|no stress|"
-    r"not a problem|no need to wait|why not|if not|no matter)\b"
+    r"not a problem|no need to wait|why not|if not|no matter|if (?:you|u) don'?t|unless|"
+    r"don'?t (?:put|post|type|write) (?:it|the code|the \w+) (?:in|here))\b"
 )
 # Negation after the mention: "WhatsApp is not allowed here".
 NEGATION_AFTER = re.compile(
     r"^[\s,]{0,3}(?:is|are|isn'?t|aren'?t)?\s*(?:not allowed|not permitted|isn'?t allowed|"
     r"against (?:the )?(?:rules|policy|terms)|prohibited|banned|forbidden|not safe)"
+    r"|^[^.!?]{0,30}(?:only for you|don'?t share|do not share|never share|keep it (?:private|secret))"
 )
 _CLAUSE_END = re.compile(r"[.!?;\n]|\bbut\b|\bso\b|\bthen\b")
 

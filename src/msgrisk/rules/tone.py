@@ -58,7 +58,12 @@ _THREAT = words(
     r"mash (?:yuh|you|u) up", r"mash up (?:yuh|you|u)", r"bun (?:yuh|you)", r"(?:yuh|you) dead",
     r"ruin your (?:business|shop|store|reputation|name|life)",
     r"make sure (?:no one|nobody|noone|everyone|every one) (?:buys|buy|shops|knows|sees)",
-    r"(?:i|we) (?:will|'ll) make (?:your|ur) life",
+    r"(?:i|we)(?: will|'ll) make (?:your|ur|yr|yuh) life",
+    r"stop (?:talking to|lying)", r"(?:you'?ll|you will|u will|yu wi) (?:be sorry|get hurt)",
+    r"full of (?:crap|shit|it)", r"s[eé] d[oó]nde vives", r"trash every review",
+    r"(?:don'?t|dont) make me come", r"waste of (?:space|air|oxygen)", r"slap the \w+ (?:right )?out of",
+    r"talk to the wall", r"are (?:you|u) (?:slow|stupid|dumb|deaf|blind)",
+    r"(?:you|r you|r u|are you) (?:dis|this|so) thick", r"fava fool", r"tink mi a fool",
     r"(?:i(?:'ll| will|'m going to|'m gonna| a go| ago| go)|mi a go|mi ago|imma)\s+(?:\w+\s+){0,3}?"
     r"(?:drag|flood\w*|destroy|ruin|tank|bomb|expose|brak|break|smash|bust|shame|"
     r"bombard|spam|tag)\s+(?:\w+\s+){0,3}?(?:your|yr|ur|yuh|you|u|yu)\b",
@@ -186,7 +191,8 @@ _DELIVERY = (
     r"come (?:tomorrow|today|tonight|by)|reach|on time)"
 )
 _PROMISE_DELIVERY = rx(
-    rf"\b{_CERTAIN}\b[^.!?\n]{{0,60}}?\b{_DELIVERY}|\b{_DELIVERY}\b[^.!?\n]{{0,50}}?\b{_CERTAIN}\b"
+    rf"\b{_CERTAIN}(?!\w)[^.!?\n]{{0,60}}?\b{_DELIVERY}|\b{_DELIVERY}\b[^.!?\n]{{0,50}}?\b{_CERTAIN}"
+    r"(?!\w)"
 )
 _HEDGE = re.compile(
     r"\b(?:can'?t|cannot|can not|couldn'?t|not|no|unable to|won'?t|don'?t|never|hard to)\s+"
@@ -198,7 +204,7 @@ _REFUND_VERB = (
     r"(?:money|cash|payment)(?: back)?|sen (?:back )?(?:yuh|your|di) money|give (?:you |yuh )?back "
     r"(?:the |your |yuh )?(?:cash|money)|send (?:you |u )?(?:double|\d+ more|extra)|send (?:you )?(?:a |an |another |the )?(?:new|replacement|another|"
     r"fresh|second|brand new)|give (?:you )?(?:back )?(?:your |a |the )?(?:money|refund|full refund|"
-    r"cash)(?: back)?|pay you back|return your money|compensate|credit you|reship|resend)"
+    r"cash)(?: back)?|give (?:you|yuh|u) (?:your |yuh |the )?[^.!?]{0,20}back|pay you back|return your money|compensate|credit you|reship|resend)"
 )
 _PROMISE_REFUND = rx(
     r"\b(?:i'?m|i am|we'?re|we are) (?:refunding|sending|replacing|reshipping) (?:you|u|yuh)\b"
@@ -222,7 +228,7 @@ _NOW = re.compile(
     r"no return needed|no need for (?:a )?return|guarantee\w*|definitely|for sure|promise|100%|"
     r"on the spot|nothing to return|keep (?:it|the \w+ one|di ole one)|no need to show|double|"
     r"nuh (?:badda|bodda|bother) (?:sen|send|return)|(?:broken|ole|old) one|ahora mismo|"
-    r"no hace falta|on its way|a come|"
+    r"no hace falta|on its way|a come|even before|before i (?:get|receive) it|right away|"
     r"whatever happens|no matter what)\b"
 )
 _AFTER_PROCESS = re.compile(
@@ -237,6 +243,8 @@ _PROMISE_DISPUTE = words(
     r"settled|closed|approved)) in your favou?r",
     r"(?:kx|kingston express|support|they|the platform|the bank) (?:will|'ll) (?:\w+\s+){0,2}?"
     r"(?:side with|rule (?:for|in favou?r of)|approve|find in favou?r of) you",
+    r"(?:kx|kingston express|support|they|the platform) (?:will|'ll) (?:\w+\s+)?rule in (?:your|ur|yr|"
+    r"yuh|my) favou?r", r"(?:se va a|will) (?:aprobar|aprboar|approve)",
     r"(?:i|we)(?:'ll| will| can)? (?:make sure|ensure|guarantee|promise) (?:that )?(?:you|u) "
     r"(?:win|get the (?:dispute|claim|case))",
     r"(?:dispute|claim|case) is (?:a )?(?:guaranteed|sure) (?:win|thing)",
@@ -244,9 +252,13 @@ _PROMISE_DISPUTE = words(
 
 PROMISE_RULES: tuple[Rule, ...] = (
     Rule("promise_delivery", PROMISE, "promise_delivery", _PROMISE_DELIVERY, negatable=False,
-         blocks=_HEDGE, no_question=True),
+         blocks=_HEDGE, no_question=True,
+         triggers=("guarant", "defin", "defo", "100", "percent", "sure", "certain", "fail",
+                   "promise", "assure", "doubt", "absolut", "swear", "my word", "mark my",
+                   "count on", "bet on", "sure ting")),
     Rule("promise_dispute", PROMISE, "promise_dispute", rx(_PROMISE_DISPUTE), negatable=False,
-         no_question=True),
+         no_question=True, triggers=("dispute", "claim", "case", "chargeback", "favo", "side with",
+                                     "rule", "win")),
 )
 
 
@@ -255,7 +267,7 @@ _MARKER = rx(
     r"100\s?%|100 percent|hundred percent|for sure|fi sure|definitely|definately|trust me|"
     r"rest assured|no matter what|whatever happens?|without fail|certainly|absolutely|i swear|"
     r"i assure you|count on it|sure thing|you can bet|trust mi|my word|mi word|no question|"
-    r"rest easy|garantizado|te lo garantizo|prometido|te lo prometo|sin falta)\b"
+    r"rest easy|garantizado|te lo garantizo|prometido|te lo prometo|sin falta|4 sure)(?!\w)"
 )
 _OUTCOME = re.compile(
     r"\b(?:will|'ll|wi|a go|gonna|going to|shall|reach\w*|arriv\w*|deliver\w*|get|gets|receive\w*|"
@@ -264,7 +276,8 @@ _OUTCOME = re.compile(
     r"on time|at your (?:door|gate)|in \d+ (?:min|hour|day)\w*|customs|there by|side with|win|"
     r"come|coming|comes|there|collect\w*|charges?|pay|cost|latest|\d{1,2}(?::\d\d)?\s*(?:am|pm)|"
     r"2moro|2morrow|2nite|(?:mon|tues|wednes|thurs|fri|satur|sun)day|favou?r|rule|llega|devuelvo|"
-    r"reembolso|mañana|hoy|on its way|a new one|swap)\b|"
+    r"reembolso|mañana|hoy|on its way|a new one|swap|sen|send|money|give|within|the hour|"
+    r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|aprobar|aprboar|o'?clock|same time)\b|"
     r"'ll\b"
 )
 _NOT_OUTCOME = re.compile(
