@@ -55,7 +55,7 @@ data/interim/weak_labels.parquet: data/raw/messages.parquet $(RULES_SRC) data/go
 
 label: data/interim/weak_labels.parquet  ## weak-label messages with the rules (data/interim/, reports/labeling.json)
 
-models/champion/manifest.json: data/interim/weak_labels.parquet $(TRAIN_SRC) configs/train.toml data/gold/gold.csv
+models/champion/manifest.json: data/interim/weak_labels.parquet $(TRAIN_SRC) configs/train.toml data/gold/gold.csv $(wildcard data/gold/feedback.csv)
 	$(MSGRISK) train
 	@touch -h models/champion
 
@@ -70,6 +70,10 @@ bench: models/champion/manifest.json  ## benchmarks vs baselines (reports/bench.
 test: $(STAMP)  ## run the default (fast) test suite
 	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
+
+test-notebooks: $(STAMP)  ## execute every notebook against a small trained project
+	@$(PY) -m pytest -m slow tests/test_notebooks.py $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no notebook tests collected"; exit 1; fi; exit $$rc
 
 test-all: $(STAMP)  ## run every test, including slow ones
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && exit 1; exit $$rc

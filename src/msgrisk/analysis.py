@@ -66,14 +66,13 @@ def score_texts(predictor: Any, texts: Sequence[str], batch_size: int = 256) -> 
     """
     from msgrisk.features import normalized_tokens
 
-    # why the private helper: predict_batch does not return the parse, and re-implementing
-    # its text preparation here would drift from it (see the report: expose it publicly)
-    from msgrisk.predict import _prepare
+    # the same text preparation as predict_batch, so decisions match it exactly
+    from msgrisk.predict import prepare_text
 
     texts = [str(t) for t in texts]
     if not texts:
         return Scored([], np.zeros((0, len(RISK_LABELS))), [], [], [])
-    prepared = [_prepare(t, predictor.max_chars) for t in texts]
+    prepared = [prepare_text(t, predictor.max_chars) for t in texts]
     parsed, scores, X = predictor.score([w for w, _ in prepared], batch_size=batch_size)
     preds = predictor.decide(parsed, scores, X, [cut for _, cut in prepared])
     return Scored(

@@ -174,5 +174,81 @@ def loadtest(
         raise typer.Exit(1)
 
 
+feedback_app = typer.Typer(help="Reviewed labels flowing back into training.",
+                           no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+def _band(value: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in value.split(":"))
+    except ValueError as error:
+        raise typer.BadParameter("band must look like 0.35:0.65") from error
+    if not 0 <= lo < hi <= 1:
+        raise typer.BadParameter("band must satisfy 0 <= low < high <= 1")
+    return lo, hi
+
+
+@app.command("review-queue")
+def review_queue_cmd(
+    input: Annotated[Path, typer.Argument(help="CSV or parquet file of messages.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Queue CSV to write.")],
+    band: Annotated[str, typer.Option(help="Uncertain score band low:high.")] = "0.35:0.65",
+    limit: Annotated[int | None, typer.Option(help="Keep the N highest-priority rows.")] = None,
+    model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
+    text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
+) -> None:
+    """Queue uncertain messages and rules/model disagreements for human review."""
+    from msgrisk.review import review_queue
+
+    summary = review_queue(input, output, band=_band(band), limit=limit, model=model,
+                           text_column=text_column)
+    console.print_json(json.dumps(summary, default=str))
+
+
+@feedback_app.command("import")
+def feedback_import_cmd(
+    queue: Annotated[Path, typer.Argument(help="A reviewed queue CSV.")],
+    feedback: Annotated[Path | None, typer.Option(help="Feedback CSV (default "
+                                                  "data/gold/feedback.csv).")] = None,
+) -> None:
+    """Merge reviewed decisions into data/gold/feedback.csv (validated, deduplicated)."""
+    from msgrisk.feedback import import_feedback
+
+    report = import_feedback(queue, feedback_csv=feedback)
+    console.print_json(json.dumps({k: v for k, v in report.items()
+                                   if not isinstance(v, list)}, default=str))
+
+
+@app.command("audit-labels")
+def audit_labels_cmd(
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+) -> None:
+    """Find suspected weak-label errors with cleanlab: reports/label_issues.csv."""
+    from msgrisk.audit import audit_labels
+
+    report = audit_labels(folds=folds)
+    console.print_json(json.dumps(report, default=str))
+
+
+@app.command()
+def drift(
+    reference: Annotated[Path, typer.Argument(help="Reference batch (CSV or parquet).")],
+    new: Annotated[Path, typer.Argument(help="New batch (CSV or parquet).")],
+    psi_threshold: Annotated[float, typer.Option(help="Fail above this PSI.")] = 0.2,
+    model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
+    output: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
+) -> None:
+    """Compare two message batches; exits 1 when any label's PSI exceeds the threshold."""
+    from msgrisk.drift import drift_report
+
+    report = drift_report(reference, new, model=model, psi_threshold=psi_threshold,
+                          output=output)
+    console.print_json(json.dumps({k: report[k] for k in report if k != "figures"},
+                                  default=str))
+    if report["exceeded"]:
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover
     app()

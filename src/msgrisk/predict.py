@@ -86,7 +86,7 @@ def break_long_runs(text: str, max_run: int = MAX_RUN) -> str:
     return re.sub(r"\S{%d,}" % (max_run + 1), cut, text)  # re caches the compiled pattern
 
 
-def _prepare(text: str, max_chars: int) -> tuple[str, bool]:
+def prepare_text(text: str, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
     """Bound the window, make lone surrogates harmless and cap token runs (offsets hold)."""
     truncated = len(text) > max_chars
     window = text[:max_chars] if truncated else text
@@ -191,7 +191,7 @@ class Predictor:
     def predict_batch(self, texts: Sequence[str], batch_size: int = 256) -> list[Prediction]:
         """Predictions for many texts; identical to :meth:`predict` one by one."""
         checked = [_check_text(t) for t in texts]
-        prepared = [_prepare(t, self.max_chars) for t in checked]
+        prepared = [prepare_text(t, self.max_chars) for t in checked]
         if not prepared:
             return []
         parsed, scores, X = self.score([p[0] for p in prepared], batch_size=batch_size)
