@@ -98,12 +98,35 @@ def new_version(data_hash: str) -> str:
     return f"{stamp}-{data_hash[:8]}-{uuid.uuid4().hex[:4]}"
 
 
+#: Temp folders/links older than this are leftovers of a killed run (a live save takes seconds).
+STALE_TEMP_SECONDS = 3600
+
+
+def clean_stale_temps(models_dir: Path, max_age_s: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove ``.tmp-*`` folders and ``.champion-*`` links a killed run left behind."""
+    removed = []
+    now = datetime.now(UTC).timestamp()
+    for leftover in [*models_dir.glob(".tmp-*"), *models_dir.glob(".champion-*")]:
+        try:
+            if now - leftover.lstat().st_mtime < max_age_s:
+                continue  # may belong to a concurrent run still writing
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+        except OSError:
+            continue
+        removed.append(leftover)
+    return removed
+
+
 def save_bundle(nlp: Any, featurizer: Any, model: Any, manifest: dict[str, Any],
                 models_dir: Path) -> Path:
     """Write a bundle atomically: into a temp folder, verify it, then rename into place."""
     import joblib
 
     models_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(models_dir)
     version = manifest.get("version") or new_version(manifest.get("training_data_sha256", "0" * 8))
     final = models_dir / f"msgrisk-{version}"
     tmp = models_dir / f".tmp-{uuid.uuid4().hex}"

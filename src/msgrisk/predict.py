@@ -83,7 +83,7 @@ def break_long_runs(text: str, max_run: int = MAX_RUN) -> str:
         return "".join(run[i:i + max_run - 1] + " " if i + max_run <= len(run) else run[i:]
                        for i in range(0, len(run), max_run))
 
-    return re.sub(r"\S{%d,}" % (max_run + 1), cut, text)  # re caches the compiled pattern
+    return re.sub(rf"\S{{{max_run + 1},}}", cut, text)  # re caches the compiled pattern
 
 
 def prepare_text(text: str, max_chars: int = MAX_CHARS) -> tuple[str, bool]:

@@ -24,6 +24,9 @@ from msgrisk.labels import RISK_LABELS
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = config.PROJECT_ROOT / "configs" / "train.toml"
+#: MLflow input example: fixed synthetic texts, never corpus rows (the store may be shared).
+EXAMPLE_TEXTS = ["Hi, when will my order ship?", "text me on whatsapp 876 555 0100",
+                 "I guarantee it arrives Friday"]
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
 
         mlflow_info = tracking.log_training_run(
             cfg.flat(), {k: results[k] for k in ("dev", "test", "gold") if k in results},
-            bundle_path, artifacts, promote, texts[:3])
+            bundle_path, artifacts, promote, EXAMPLE_TEXTS)
     if promote:
         bundles.promote(bundle_path, p.models)
     return TrainResult(bundle_path, promote, results, mlflow_info,

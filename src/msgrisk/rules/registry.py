@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from msgrisk.labels import RISK_LABELS
@@ -59,9 +60,21 @@ def labeling_function(
     return wrap
 
 
+def _source_digest() -> str:
+    """Hash of the rules sources and lexicons, so a silent regex edit still changes the version."""
+    root = resources.files("msgrisk.rules")
+    h = hashlib.sha256()
+    for folder, suffix in ((root, ".py"), (root.joinpath("lexicons"), ".txt")):
+        for item in sorted(folder.iterdir(), key=lambda p: p.name):
+            if item.name.endswith(suffix):
+                h.update(item.name.encode())
+                h.update(item.read_bytes())
+    return h.hexdigest()[:8]
+
+
 def rules_version() -> str:
-    """A short hash of every LF's name, label and version plus the detectors version."""
+    """``<n>lf-<hash of LF names/labels/versions>-<hash of detector sources>``."""
     parts = [f"detectors:{DETECTORS_VERSION}"]
     parts += [f"{lf.name}:{lf.label}:{lf.version}" for lf in LABELING_FUNCTIONS]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
-    return f"{len(LABELING_FUNCTIONS)}lf-{digest}"
+    return f"{len(LABELING_FUNCTIONS)}lf-{digest}-{_source_digest()}"
