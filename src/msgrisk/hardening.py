@@ -68,6 +68,8 @@ def hostile_cases() -> dict[str, str]:
         "combining_flood": "e" + "\u0301" * 50_000,
         "rtl_flood": "\u202e" * 25_000 + "abc" * 1_000,
         "surrogates": "\ud800" * 30_000,
+        # 20k = serve's max_text_chars; the promise detector is quadratic in marker count
+        "promise_repeated_20k": ("I guarantee it arrives Friday 🔥 " * 700)[:20_000],
     }
 
 

@@ -23,13 +23,14 @@ NEGATION_GROUPS: dict[str, tuple[str, ...]] = {
 #: ``has_digits_run``: 7+ consecutive digits after normalisation; ``n_digits``;
 #: ``caps_ratio``: share of upper-case letters among letters (0 if < 8 letters);
 #: ``n_exclaim``/``n_question``: ``!``/``?`` counts; ``n_tokens``; ``obfuscated``: the
-#: normalised text differs from the lowercased original; ``n_lf_votes``.
+#: normalised text differs from the lowercased original. (The LF vote count is not a
+#: feature: it fires for every label alike and would cost an LF pass per message.)
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"n_{kind}" for kind in SPAN_KINDS),
     *(f"n_label_{label}" for label in RISK_LABELS),
     *(f"negated_{group}" for group in NEGATION_GROUPS),
     "has_digits_run", "n_digits", "caps_ratio", "n_exclaim", "n_question", "n_tokens",
-    "obfuscated", "n_lf_votes",
+    "obfuscated",
 )
 #: Span kinds precise enough to force a label regardless of the model.
 OVERRIDE_KINDS: dict[str, str] = {
@@ -96,7 +97,6 @@ class ParsedMessage:
         feats["n_question"] = float(self.text.count("?"))
         feats["n_tokens"] = float(len(self.doc) if self.doc is not None else len(self.text.split()))
         feats["obfuscated"] = float(self.normalized != self.text.lower())
-        feats["n_lf_votes"] = float(len(self.votes))
         return feats
 
     def override_labels(self) -> set[str]:
