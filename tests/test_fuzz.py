@@ -77,8 +77,6 @@ def test_fuzz_rules_parse_spans_index_original_text(rules_predictor, text):
         assert 0 <= s.start <= s.end <= len(text) and text[s.start:s.end] == s.text
 
 
-@pytest.mark.xfail(strict=True, reason="rules defect reported to the lead: rules.parse keeps "
-                   "span.text from the surrogate-sanitised doc (predict slices the original)")
 def test_fuzz_rules_parse_span_text_with_lone_surrogate(rules_predictor):
     text = "\ud800gmail dot com 876\udfff555 0142 http://bit.ly/x\udc00"
     msg = rules.parse(text, nlp=rules_predictor.nlp)

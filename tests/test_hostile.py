@@ -12,9 +12,8 @@ from msgrisk.predict import Predictor
 
 CASES = hardening.hostile_cases()
 BOUND_S = 5.0
-#: spaCy's tokenizer is quadratic on long punctuation/emoji runs (minutes at 40k chars);
-#: predict caps runs (``break_long_runs``), rules.parse does not yet: reported to the lead.
-PARSE_QUADRATIC = {"emoji_flood_20k", "nested_brackets", "quote_pairs", "underscore_quote"}
+#: spaCy's tokenizer is quadratic on long punctuation/emoji runs (minutes at 40k chars), so
+#: ``rules.sanitize`` breaks runs longer than MAX_RUN before tokenizing (offsets unchanged).
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +43,15 @@ def test_hostile_redact_full_length_within_bound(name):
     assert isinstance(out, str) and seconds < BOUND_S, f"{name}: {seconds:.1f}s"
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(run=False, reason="spaCy tokenizer quadratic"))
-    if n in PARSE_QUADRATIC else n for n in sorted(CASES)])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_rules_parse_full_length_within_bound(rules_predictor, name):
     text = CASES[name]
     msg, seconds = timed(rules.parse, text, rules_predictor.nlp)
     assert seconds < BOUND_S, f"{name}: {seconds:.1f}s"
     assert msg.text == text
+    assert all(text[s.start:s.end] == s.text for s in msg.spans)
 
 
-@pytest.mark.xfail(run=False, reason="rules defect reported to the lead: "
-                   "tone._find_certainty_promise rescans the text per marker (O(hits x n)); "
-                   "128k chars took 55 s")
 def test_hostile_redact_many_promise_markers_is_linear():
     text = "I guarantee it arrives Friday 🔥 " * 4000
     _, seconds = timed(msgrisk.redact, text)

@@ -237,6 +237,26 @@ def score_spark(
                                              master=master, model=model), default=str))
 
 
+@app.command("harden-bench")
+def harden_bench(
+    n_fuzz: Annotated[int, typer.Option(help="Random hostile texts to fuzz with.")] = 1000,
+    repeats: Annotated[int, typer.Option(help="Timed repeats per hostile case.")] = 5,
+    model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
+) -> None:
+    """Fuzz predict/redact/rules and time hostile inputs: reports/fuzz.json, bench.json."""
+    from msgrisk import config
+    from msgrisk.hardening import run_hardening_bench
+    from msgrisk.predict import load_predictor
+
+    result = run_hardening_bench(config.paths().reports, n_fuzz, repeats,
+                                 predictor=load_predictor(model))
+    fuzz = result.get("fuzz", {})
+    console.print_json(json.dumps({k: fuzz.get(k) for k in ("n_cases", "n_failures",
+                                                             "by_problem")}, default=str))
+    console.print_json(json.dumps({k: v for k, v in result.items() if k != "fuzz"},
+                                  default=str)[:5000])
+
+
 feedback_app = typer.Typer(help="Reviewed labels flowing back into training.",
                            no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")

@@ -24,6 +24,7 @@ import numpy as np
 
 from msgrisk import config, labels
 from msgrisk.labels import RISK_LABELS
+from msgrisk.rules import MAX_RUN, break_long_runs, sanitize  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,6 @@ TOP_FEATURES = 5
 SENDER_ROLES = ("buyer", "seller")
 FULFILLMENTS = ("dispatched_by_kx", "seller_managed")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-#: Longest whitespace-free run handed to spaCy. Its tokenizer is quadratic in the length of
-#: punctuation/emoji runs (5,000 "😀" took 7 s, 1,024 × '"\'' 1.1 s); no corpus token exceeds 55.
-MAX_RUN = 64
 
 
 @dataclass(frozen=True)
@@ -76,21 +74,11 @@ def _check_text(text: object) -> str:
     return text
 
 
-def break_long_runs(text: str, max_run: int = MAX_RUN) -> str:
-    """Put a space at every ``max_run``-th char of longer whitespace-free runs (same length)."""
-    def cut(match: re.Match[str]) -> str:
-        run = match.group(0)
-        return "".join(run[i:i + max_run - 1] + " " if i + max_run <= len(run) else run[i:]
-                       for i in range(0, len(run), max_run))
-
-    return re.sub(rf"\S{{{max_run + 1},}}", cut, text)  # re caches the compiled pattern
-
-
 def prepare_text(text: str, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
     """Bound the window, make lone surrogates harmless and cap token runs (offsets hold)."""
     truncated = len(text) > max_chars
     window = text[:max_chars] if truncated else text
-    return break_long_runs(_SURROGATE.sub("\ufffd", window)), truncated
+    return sanitize(window), truncated
 
 
 class Predictor:

@@ -115,8 +115,8 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 def is_question(text: str, pos: int) -> bool:
-    """Whether the sentence containing ``pos`` ends with a question mark."""
-    m = _SENTENCE_END.search(text, pos)
+    """Whether the sentence containing ``pos`` ends with a question mark (looking 300 chars on)."""
+    m = _SENTENCE_END.search(text, pos, pos + 300)
     return bool(m and m.group(0) == "?")
 
 
@@ -150,6 +150,10 @@ class Rule:
                     break
             else:
                 return
+        # whole-text guards do not depend on the match: evaluate them once per text, not
+        # once per match (per-match whole-text searches made long inputs quadratic)
+        blocked: bool | None = None
+        needed_anywhere: bool | None = None
         for m in self.pattern.finditer(text):
             start, end = m.span(self.group)
             if start < 0 or start == end:
@@ -158,17 +162,25 @@ class Rule:
                 found.negate(self.kind)
                 continue
             if self.needs is not None:
-                scope = text if self.needs_anywhere else clause_before(text, m.start(), 80)
+                if self.needs_anywhere:
+                    if needed_anywhere is None:
+                        needed_anywhere = bool(self.needs.search(text))
+                    in_scope = needed_anywhere
+                else:
+                    in_scope = bool(self.needs.search(clause_before(text, m.start(), 80)))
                 after = text[m.end() : m.end() + 40]
-                if not (self.needs.search(scope) or self.needs.search(m.group(0))
+                if not (in_scope or self.needs.search(m.group(0))
                         or self.needs.search(after.split(".")[0])):
                     continue
             if self.veto_before is not None and self.veto_before.search(
                 clause_before(text, m.start(), 60)
             ):
                 continue
-            if self.blocks is not None and self.blocks.search(text):
-                continue
+            if self.blocks is not None:
+                if blocked is None:
+                    blocked = bool(self.blocks.search(text))
+                if blocked:
+                    continue
             if self.no_question and is_question(text, m.end()):
                 continue
             found.add(start, end, self.label, self.rule, self.kind)

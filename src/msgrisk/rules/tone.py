@@ -292,6 +292,16 @@ _SENTENCE = re.compile(r"[.!?\n]")
 _THREAT_WORDS = re.compile(r"\b(?:regret|tank|ruin|destroy|or else|ignore me|pay for this)\b")
 
 
+_SENTENCE_WINDOW = 300
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    """Start of the sentence holding ``pos``, looking back at most ``_SENTENCE_WINDOW`` chars."""
+    lo = max(0, pos - _SENTENCE_WINDOW)
+    return max((x.end() for x in _SENTENCE.finditer(text, lo, pos)), default=lo)
+
+
 def _find_certainty_promise(text: str, found: Found) -> None:
     """A certainty marker ("guaranteed", "I promise", "100%") on a future outcome."""
     for m in _MARKER.finditer(text):
@@ -301,11 +311,13 @@ def _find_certainty_promise(text: str, found: Found) -> None:
             continue  # "I swear if you ignore me ..." is a threat, not a promise
         if is_question(text, m.end()):
             continue
-        start = max((x.end() for x in _SENTENCE.finditer(text, 0, m.start())), default=0)
-        nxt = _SENTENCE.search(text, m.end())
-        end = nxt.start() if nxt else len(text)
+        # sentence bounds searched in a bounded window: scanning from 0 for every marker
+        # made long repetitive texts quadratic (tests/test_hostile.py)
+        start = _sentence_start(text, m.start())
+        nxt = _SENTENCE.search(text, m.end(), m.end() + _SENTENCE_WINDOW)
+        end = nxt.start() if nxt else min(len(text), m.end() + _SENTENCE_WINDOW)
         if end - start < 30 and start > 0:  # "... tomorrow. Guaranteed." looks one sentence back
-            start = max((x.end() for x in _SENTENCE.finditer(text, 0, max(0, start - 1))), default=0)
+            start = _sentence_start(text, max(0, start - 1))
         sentence = text[start:end]
         if _THREAT_WORDS.search(sentence):
             continue
@@ -330,8 +342,8 @@ _SELF_EVIDENT = re.compile(r"refund (?:you |u |yuh )?(?:on|double|straight)|keep
 def _find_refund_promise(text: str, found: Found) -> None:
     """A refund or replacement promised now or without return, not after the process."""
     for m in _PROMISE_REFUND.finditer(text):
-        sentence_end = re.search(r"[.!?\n]", text[m.end() :])
-        stop = m.end() + (sentence_end.start() if sentence_end else len(text) - m.end())
+        sentence_end = _SENTENCE_BREAK.search(text, m.end(), m.end() + _SENTENCE_WINDOW)
+        stop = sentence_end.start() if sentence_end else min(len(text), m.end() + _SENTENCE_WINDOW)
         scope = text[max(0, m.start() - 40) : min(len(text), stop + 60)]
         rest = text[m.start() : stop]
         no_return = re.search(r"no need|don'?t|keep|without|before|no return|no questions", scope)
