@@ -35,9 +35,26 @@ REDACT_MASKS: dict[str, str] = {
 _MASK_PRIORITY = ("[CARD]", "[EMAIL]", "[URL]", "[PHONE]", "[HANDLE]")
 
 __all__ = [
-    "ABSTAIN", "COMPONENT", "FEATURE_NAMES", "LABELING_FUNCTIONS", "RULES_VERSION", "SPAN_KINDS",
-    "MAX_RUN", "LabelingFunction", "Normalized", "ParsedMessage", "Span", "break_long_runs",
-    "build_nlp", "describe", "detect", "normalize", "parse", "parse_batch", "redact", "sanitize",
+    "ABSTAIN",
+    "COMPONENT",
+    "FEATURE_NAMES",
+    "LABELING_FUNCTIONS",
+    "MAX_RUN",
+    "RULES_VERSION",
+    "SPAN_KINDS",
+    "LabelingFunction",
+    "Normalized",
+    "ParsedMessage",
+    "Span",
+    "break_long_runs",
+    "build_nlp",
+    "describe",
+    "detect",
+    "normalize",
+    "parse",
+    "parse_batch",
+    "redact",
+    "sanitize",
 ]
 
 
