@@ -186,10 +186,21 @@ def evaluate(
     from msgrisk.evaluate import evaluate as run_evaluation
 
     report = run_evaluation(model, None, external_dir, log_mlflow=not no_mlflow)
-    console.print(report.get("markdown_path", "reports/evaluation.md"))
-    summary = {name: {k: v for k, v in section.items() if k in ("n", "model", "rules", "skipped")}
-               for name, section in report.items() if isinstance(section, dict)}
-    console.print_json(json.dumps(summary, default=str)[:20000])
+    rows = []
+    for name, section in report.get("datasets", {}).items():
+        for system in ("model", "rules"):
+            macro = section.get(system, {}).get("macro", {})
+            if macro:
+                rows.append([name, system, f"{macro['precision']:.3f}", f"{macro['recall']:.3f}",
+                             f"{macro['f1']:.3f}"])
+    _print_table("macro P/R/F1", ["dataset", "system", "P", "R", "F1"], rows)
+    _print_table("public-dataset targets (reported, never tuned for)",
+                 ["dataset", "metric", "target", "system", "value", "met"],
+                 [[t["dataset"], t["metric"], t["target"], t["system"], f"{t['value']:.3f}",
+                   str(t["met"])] for t in report.get("targets", [])])
+    if "skipped" in report.get("external", {}):
+        console.print(f"external datasets skipped: {report['external']['skipped']}")
+    console.print("full report: reports/evaluation.md, reports/evaluation.json")
 
 
 @app.command()

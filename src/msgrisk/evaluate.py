@@ -387,14 +387,14 @@ def _log_mlflow(report: dict[str, Any], files: list[Path], p: config.Paths) -> s
     try:
         import mlflow
 
-        tracking.setup()
-        mlflow.set_experiment("msgrisk-evaluation")
+        experiment_id = tracking.experiment("msgrisk-evaluation")
         flat = {k: {s: d[s] for s in ("model", "rules")} for k, d in report["datasets"].items()
                 if "model" in d}
         flat["external"] = {k: {s: d[s]["headline"] for s in ("model", "rules")}
                             for k, d in report["external"].items()
                             if isinstance(d, dict) and "model" in d}
-        with mlflow.start_run(run_name=f"evaluate-{report['bundle']['version']}") as run:
+        with mlflow.start_run(experiment_id=experiment_id,
+                              run_name=f"evaluate-{report['bundle']['version']}") as run:
             mlflow.set_tag("bundle_version", report["bundle"]["version"])
             mlflow.log_metrics(tracking.flatten_metrics(flat))
             for path in [*files, *sorted(p.figures.glob("eval_*.png"))]:

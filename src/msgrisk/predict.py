@@ -116,10 +116,9 @@ class Predictor:
         with self._lock:
             parsed = self._rules.parse_batch(list(texts), nlp=self.nlp, batch_size=batch_size)
         if self.bundle is None:
-            scores = np.asarray(
-                [[self._labeling.rules_scores(p)[label] for label in RISK_LABELS] for p in parsed],
-                dtype=np.float64,
-            ).reshape(len(parsed), len(RISK_LABELS))
+            rows = (self._labeling.rules_scores(p) for p in parsed)
+            scores = np.asarray([[row[label] for label in RISK_LABELS] for row in rows],
+                                dtype=np.float64).reshape(len(parsed), len(RISK_LABELS))
             return parsed, scores, None
         X = self.bundle.featurizer.transform(parsed)
         return parsed, self.bundle.model.predict_proba(X), X

@@ -7,7 +7,6 @@ The embedded default store is ``sqlite:///<root>/mlflow.db`` with artifacts in
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,25 @@ def setup() -> str:
 
     uri = config.tracking_uri()
     mlflow.set_tracking_uri(uri)
-    if uri.startswith("sqlite:") and "MLFLOW_TRACKING_URI" not in os.environ:
-        # keep artifacts beside the embedded store, not wherever the cwd happens to be
-        os.environ.setdefault("MLFLOW_ARTIFACT_ROOT", str(config.PROJECT_ROOT / "mlruns"))
     return uri
+
+
+def artifact_location(uri: str) -> str | None:
+    """``mlruns/`` beside an sqlite store (MLflow would otherwise use ``./mlruns`` of the cwd)."""
+    if uri.startswith("sqlite:///"):
+        return (Path(uri.removeprefix("sqlite:///")).parent / "mlruns").resolve().as_uri()
+    return None
+
+
+def experiment(name: str) -> str:
+    """Id of the named experiment, created with its artifacts beside the store if new."""
+    import mlflow
+
+    uri = setup()
+    found = mlflow.get_experiment_by_name(name)
+    if found is not None:
+        return str(found.experiment_id)
+    return str(mlflow.create_experiment(name, artifact_location=artifact_location(uri)))
 
 
 def predictions_frame(predictions: list[Any]) -> pd.DataFrame:
@@ -124,9 +138,7 @@ def log_training_run(params: dict[str, Any], metrics: dict[str, Any], bundle_pat
     import mlflow
     from mlflow.models import infer_signature
 
-    setup()
-    mlflow.set_experiment("msgrisk")
-    with mlflow.start_run(run_name=bundle_path.name) as run:
+    with mlflow.start_run(experiment_id=experiment("msgrisk"), run_name=bundle_path.name) as run:
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_metrics(flatten_metrics(metrics))
         for path in artifacts:
@@ -165,7 +177,8 @@ def download_bundle(uri: str) -> Path:
 
     setup()
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
-    for candidate in (local / "artifacts" / "bundle", local / "bundle", local):
+    # pyfunc copies the bundle folder under artifacts/<folder name>
+    for candidate in (local, *sorted(local.glob("*")), *sorted(local.glob("artifacts/*"))):
         if (candidate / "manifest.json").is_file():
             return candidate
     raise FileNotFoundError(f"{uri} holds no msgrisk bundle (no manifest.json under {local})")
