@@ -22,7 +22,7 @@ TRAIN_SRC := $(wildcard src/msgrisk/features.py src/msgrisk/model.py src/msgrisk
 	src/msgrisk/bundle.py src/msgrisk/tracking.py src/msgrisk/predict.py src/msgrisk/splits.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock data label train evaluate bench harden bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
+.PHONY: help install lock data label train evaluate serve-mlflow bench harden bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -101,6 +101,10 @@ format: $(STAMP)  ## ruff format + fix
 
 serve: models/champion/manifest.json  ## start the HTTP API on 127.0.0.1:8000
 	$(MSGRISK) serve --host 127.0.0.1 --port 8000
+
+serve-mlflow: models/champion/manifest.json  ## serve msgrisk@champion with MLflow's scoring server on 127.0.0.1:5000 (/invocations)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/mlflow models serve -m models:/msgrisk@champion \
+		--env-manager local -h 127.0.0.1 -p 5000
 
 clean:  ## remove generated data, models, reports and the MLflow store (keeps .venv and gold)
 	rm -rf data/raw/*.parquet data/raw/*.csv data/interim/*.parquet data/processed/*.parquet \

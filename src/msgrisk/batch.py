@@ -47,14 +47,18 @@ def _init_worker(model: str | None) -> None:
         _predictor, _predictor_model = load_predictor(model), model
 
 
-def _error_row(reason: str) -> list[Any]:
+def error_row(reason: str) -> list[Any]:
+    """Output values of a row that could not be scored (``labels="error"`` + the reason)."""
     return [ERROR, ERROR, *[math.nan] * len(RISK_LABELS), None, reason]
 
 
-def _score_chunk(texts: list[str], batch_size: int) -> list[list[Any]]:
-    """Output rows for one chunk of valid texts; used identically in-process and in workers."""
+def score_texts(predictor: Any, texts: list[str], batch_size: int) -> list[list[Any]]:
+    """Output rows for valid texts; a failing batch is retried row by row.
+
+    Shared by ``predict-file`` (in-process and in workers) and Spark scoring.
+    """
     try:
-        frame = predictions_frame(_predictor.predict_batch(texts, batch_size=batch_size))
+        frame = predictions_frame(predictor.predict_batch(texts, batch_size=batch_size))
         return [[*row, None] for row in frame.itertuples(index=False, name=None)]
     except Exception as err:  # why: one bad message must not cost the rest of its chunk
         log.warning("batch of %d failed (%s); scoring it row by row", len(texts),
@@ -62,11 +66,15 @@ def _score_chunk(texts: list[str], batch_size: int) -> list[list[Any]]:
     rows = []
     for text in texts:
         try:
-            frame = predictions_frame(_predictor.predict_batch([text], batch_size=1))
+            frame = predictions_frame(predictor.predict_batch([text], batch_size=1))
             rows.append([*next(frame.itertuples(index=False, name=None)), None])
         except Exception as err:
-            rows.append(_error_row(f"prediction failed: {type(err).__name__}"))
+            rows.append(error_row(f"prediction failed: {type(err).__name__}"))
     return rows
+
+
+def _score_chunk(texts: list[str], batch_size: int) -> list[list[Any]]:
+    return score_texts(_predictor, texts, batch_size)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -92,7 +100,7 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
     partial.replace(path)
 
 
-def _check_row(value: Any) -> str | None:
+def why_bad(value: Any) -> str | None:
     """Why a text cell cannot be scored, or None when it can."""
     if isinstance(value, str):
         return None
@@ -124,11 +132,11 @@ def predict_file(input: Path, output: Path, text_column: str = "text", batch_siz
     rows: list[list[Any] | None] = [None] * len(values)
     valid: list[int] = []
     for i, value in enumerate(values):
-        reason = _check_row(value)
+        reason = why_bad(value)
         if reason is None:
             valid.append(i)
         else:
-            rows[i] = _error_row(reason)
+            rows[i] = error_row(reason)
     chunks = [valid[k:k + batch_size] for k in range(0, len(valid), batch_size)]
     bar = tqdm(total=len(values), unit="msg", file=sys.stderr, disable=not progress,
                desc="predict-file")

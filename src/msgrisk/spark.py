@@ -22,7 +22,6 @@ tests pin that.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import sys
 import time
@@ -34,8 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from msgrisk import config
-from msgrisk.batch import COLUMNS, ERROR
-from msgrisk.labels import RISK_LABELS
+from msgrisk.batch import COLUMNS, ERROR, error_row, score_texts, why_bad
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -125,53 +123,20 @@ def _executor_predictor(name: str, version: str) -> Any:
     return _cache[key]
 
 
-def _why_bad(value: Any) -> str | None:
-    """Why a text cell cannot be scored (same wording as predict-file), or None."""
-    if isinstance(value, str):
-        return None
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "missing text"
-    return f"text is {type(value).__name__}, not str"
-
-
-def _score_texts(predictor: Any, texts: list[str], batch_size: int) -> list[list[Any]]:
-    """Output rows for valid texts; a failing batch is retried row by row (like predict-file)."""
-    from msgrisk.tracking import predictions_frame
-
-    try:
-        frame = predictions_frame(predictor.predict_batch(texts, batch_size=batch_size))
-        return [[*row, None] for row in frame.itertuples(index=False, name=None)]
-    except Exception as err:  # why: one bad message must not cost the rest of its batch
-        log.warning("batch of %d failed (%s); scoring it row by row", len(texts),
-                    type(err).__name__)
-    rows = []
-    for text in texts:
-        try:
-            frame = predictions_frame(predictor.predict_batch([text], batch_size=1))
-            rows.append([*next(frame.itertuples(index=False, name=None)), None])
-        except Exception as err:
-            rows.append(_error_row(f"prediction failed: {type(err).__name__}"))
-    return rows
-
-
-def _error_row(reason: str) -> list[Any]:
-    return [ERROR, ERROR, *[math.nan] * len(RISK_LABELS), None, reason]
-
-
 def _score_series(texts: pd.Series, predictor: Any, batch_size: int) -> pd.DataFrame:
     """One Arrow batch of texts -> the prediction columns, same row order."""
     values = texts.tolist()
     rows: list[Any] = [None] * len(values)
     valid = []
     for i, value in enumerate(values):
-        reason = _why_bad(value)
+        reason = why_bad(value)
         if reason is None:
             valid.append(i)
         else:
-            rows[i] = _error_row(reason)
+            rows[i] = error_row(reason)
     for k in range(0, len(valid), batch_size):
         idx = valid[k:k + batch_size]
-        for i, row in zip(idx, _score_texts(predictor, [values[i] for i in idx], batch_size),
+        for i, row in zip(idx, score_texts(predictor, [values[i] for i in idx], batch_size),
                           strict=True):
             rows[i] = row
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import msgrisk.synth as synth_pkg
+from msgrisk.dataset import REQUIRED_COLUMNS
 from msgrisk.labels import FINE, SEPARATOR
 from msgrisk.synth.frame import Frame
 from msgrisk.synth.perturb import perturb
@@ -28,15 +29,8 @@ from msgrisk.synth.report import corpus_report
 from msgrisk.synth.slots import KNOWN_SLOTS, fill, new_order_id, slots_of
 from msgrisk.synth.vocab import NAMES
 
-MESSAGE_COLUMNS = (
-    "message_id",
-    "thread_id",
-    "order_id",
-    "sent_at",
-    "sender_role",
-    "fulfillment",
-    "text",
-)
+#: The generator writes exactly the columns the raw-data schema requires.
+MESSAGE_COLUMNS = REQUIRED_COLUMNS
 TRUTH_COLUMNS = ("message_id", "labels", "frame_id", "lang", "obfuscated", "hard_negative")
 #: Corpus window: threads start within these twelve months.
 START = datetime(2024, 6, 1, tzinfo=UTC)
