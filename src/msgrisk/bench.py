@@ -319,9 +319,58 @@ def write_benchmarks_md(bench: dict[str, Any], path: Path) -> Path:
                          f"{_cell(row.get('predict_w2'), 1)} |")
         if scaling.get("note"):
             lines += ["", scaling["note"]]
+    lines += _targets_section(bench)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _targets_section(bench: dict[str, Any]) -> list[str]:
+    """The issue targets against the measured values, plus the other sections' headlines."""
+    systems = bench.get("systems", {}).get("systems", {})
+    ours, tfidf = systems.get("msgrisk", {}), systems.get("tfidf_lr", {})
+    lines = ["", "## Targets vs measured", "", "| target | measured | met |", "|---|---|---|"]
+    if ours and tfidf and "latency" in ours:
+        ratio = ours.get("throughput_vs_tfidf")
+        lines.append(f"| batch throughput ≥ 2× TF-IDF+LR | {_cell(ratio, 2)}× "
+                     f"({_cell(ours['batch_msg_per_s'], 0)} vs {_cell(tfidf['batch_msg_per_s'], 0)}"
+                     f" msg/s) | {ratio is not None and ratio >= 2} |")
+        p99 = ours["latency"]["p99_ms"]
+        lines.append(f"| single-message p99 ≤ 1 ms | {_cell(p99, 2)} ms (p50 "
+                     f"{_cell(ours['latency']['p50_ms'], 2)} ms) | {p99 <= 1.0} |")
+        for key in ("gold_macro_f1", "test_macro_f1"):
+            others = {n: s.get(key) for n, s in systems.items()
+                      if n in ("tfidf_lr", "spacy_textcat") and s.get(key) is not None}
+            met = all(ours.get(key, 0) >= v for v in others.values())
+            lines.append(f"| {key.replace('_', ' ')} ≥ TF-IDF+LR and textcat | "
+                         f"{_cell(ours.get(key))} vs "
+                         + ", ".join(f"{n} {_cell(v)}" for n, v in others.items())
+                         + f" | {met} |")
+    spark = bench.get("spark", {})
+    if spark.get("predict_batch"):
+        lines.append(f"| Spark local[2] vs predict-file --workers 2 (30k) | "
+                     f"score warm {_cell(spark.get('spark_score_warm1', {}).get('msgs_per_s'), 0)}"
+                     f" msg/s, end to end {_cell(spark.get('score_path_end_to_end', {}).get('msgs_per_s'), 0)}"
+                     f" vs {_cell(spark.get('predict_file_workers2', {}).get('msgs_per_s'), 0)} msg/s;"
+                     f" label mismatches {spark.get('spark_label_mismatches')} | – |")
+    load = bench.get("load_test", {})
+    if load:
+        lines.append(f"| HTTP load test: 0 errors | {load.get('n_requests')} requests, "
+                     f"{load.get('errors')} errors, p99 {_cell(load.get('p99_ms'), 1)} ms | "
+                     f"{load.get('errors') == 0} |")
+    fuzz = bench.get("fuzz", {})
+    if fuzz:
+        lines.append(f"| fuzzing: no failures | {fuzz.get('n_cases')} cases, "
+                     f"{fuzz.get('n_failures')} failures | {fuzz.get('n_failures') == 0} |")
+    lines += ["", "Why throughput misses: msgrisk runs spaCy tokenisation and lemmatisation plus "
+              "~30 regex detectors (plus phonenumbers on digit-heavy texts) per message "
+              "(needed for spans, overrides and explanations); the TF-IDF baseline does only "
+              "vectorisation. spaCy's tokenizer alone is about 1.6× the baseline's rate (see "
+              "spacy_textcat), so 2× is out of reach while detection runs in Python per message. "
+              "What would close it: compiling the detectors into one multi-pattern pass "
+              "(e.g. a Hyperscan/RE2 set) and moving normalisation into a compiled component; "
+              "meanwhile `predict-file --workers N` and Spark scale across cores."]
+    return lines
 
 
 def run_scaling(sizes: tuple[int, ...] = (10_000, 30_000, 100_000), paths: Any = None,
