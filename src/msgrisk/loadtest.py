@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 import numpy as np
 
+from msgrisk.serve import KEEP_ALIVE_S
+
 LOOPBACK = "127.0.0.1"
 
 #: Harmless sample messages covering each label, used when no texts are given.
@@ -78,7 +80,8 @@ def serve_subprocess(port: int | None = None, model: str | None = None,
     if model is not None:
         env["MSGRISK_MODEL"] = model
     cmd = [sys.executable, "-m", "uvicorn", "msgrisk.serve:create_app", "--factory",
-           "--host", LOOPBACK, "--port", str(port), "--log-level", "warning"]
+           "--host", LOOPBACK, "--port", str(port), "--log-level", "warning",
+           "--timeout-keep-alive", str(KEEP_ALIVE_S)]
     if not access_log:
         cmd.append("--no-access-log")
     with tempfile.TemporaryDirectory(prefix="msgrisk-serve-") as tmp:

@@ -68,7 +68,21 @@ class LinearRiskModel(BaseEstimator):
     def decision_function(self, X: sp.spmatrix) -> np.ndarray:
         """Raw margins, (n, n_labels)."""
         check_is_fitted(self, "coef_")
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        return np.asarray(X @ self._weights()) + self.intercept_
+
+    def _weights(self) -> np.ndarray:
+        """``coef_.T`` as a contiguous array, cached: sparse @ a transposed *view* copies the
+        whole matrix on every call (130 µs for one message vs 3 µs)."""
+        cached = self.__dict__.get("_weights_cache")
+        if cached is None or cached[0] is not self.coef_:
+            cached = (self.coef_, np.ascontiguousarray(self.coef_.T))
+            self.__dict__["_weights_cache"] = cached
+        return cached[1]
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_weights_cache", None)  # derived; never pickled into a bundle
+        return state
 
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         """Calibrated scores in [0, 1], (n, n_labels)."""

@@ -100,6 +100,14 @@ class Predictor:
             )
             self._names = bundle.featurizer.get_feature_names_out()
         self._lock = threading.Lock()  # spaCy's Language is not documented as thread-safe
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Score a few representative texts once, so lazily loaded parts (phonenumbers'
+        per-region metadata, spaCy lookup tables, regex caches) are not paid by a caller."""
+        samples = ["call me on 876 555 0142 or +1 305 555 0199 or +44 20 7946 0958",
+                   "hi, when will order KX-12345678 ship?", ""]
+        self.score(samples)
 
     @property
     def model_version(self) -> str | None:

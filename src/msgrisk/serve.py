@@ -223,9 +223,14 @@ def _version() -> str:
     return __version__
 
 
+#: Idle keep-alive before the server closes a connection. uvicorn's default (5 s) races with
+#: clients reusing a pooled connection just as it closes (ReadError in the load test).
+KEEP_ALIVE_S = 75
+
+
 def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the API with uvicorn (each worker process loads the predictor once at startup)."""
     import uvicorn
 
     uvicorn.run("msgrisk.serve:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", timeout_keep_alive=KEEP_ALIVE_S)
