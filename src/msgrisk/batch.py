@@ -109,6 +109,19 @@ def why_bad(value: Any) -> str | None:
     return f"text is {type(value).__name__}, not str"
 
 
+def triage(values: list[Any]) -> tuple[list[list[Any] | None], list[int]]:
+    """Output rows with error rows filled in for unscorable cells, and the valid indices."""
+    rows: list[list[Any] | None] = [None] * len(values)
+    valid: list[int] = []
+    for i, value in enumerate(values):
+        reason = why_bad(value)
+        if reason is None:
+            valid.append(i)
+        else:
+            rows[i] = error_row(reason)
+    return rows, valid
+
+
 def predict_file(input: Path, output: Path, text_column: str = "text", batch_size: int = 512,
                  workers: int = 1, model: str | None = None, progress: bool = True
                  ) -> dict[str, Any]:
@@ -129,14 +142,7 @@ def predict_file(input: Path, output: Path, text_column: str = "text", batch_siz
         raise ValueError(f"{input} has no column {text_column!r} (columns: "
                          f"{', '.join(map(str, frame.columns))}); pass --text-column")
     values = frame[text_column].tolist()
-    rows: list[list[Any] | None] = [None] * len(values)
-    valid: list[int] = []
-    for i, value in enumerate(values):
-        reason = why_bad(value)
-        if reason is None:
-            valid.append(i)
-        else:
-            rows[i] = error_row(reason)
+    rows, valid = triage(values)
     chunks = [valid[k:k + batch_size] for k in range(0, len(valid), batch_size)]
     bar = tqdm(total=len(values), unit="msg", file=sys.stderr, disable=not progress,
                desc="predict-file")

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from msgrisk import config
-from msgrisk.batch import COLUMNS, ERROR, error_row, score_texts, why_bad
+from msgrisk.batch import COLUMNS, ERROR, score_texts, triage
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -126,14 +126,7 @@ def _executor_predictor(name: str, version: str) -> Any:
 def _score_series(texts: pd.Series, predictor: Any, batch_size: int) -> pd.DataFrame:
     """One Arrow batch of texts -> the prediction columns, same row order."""
     values = texts.tolist()
-    rows: list[Any] = [None] * len(values)
-    valid = []
-    for i, value in enumerate(values):
-        reason = why_bad(value)
-        if reason is None:
-            valid.append(i)
-        else:
-            rows[i] = error_row(reason)
+    rows, valid = triage(values)
     for k in range(0, len(valid), batch_size):
         idx = valid[k:k + batch_size]
         for i, row in zip(idx, score_texts(predictor, [values[i] for i in idx], batch_size),
