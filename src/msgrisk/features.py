@@ -134,23 +134,17 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         return self.feature_names_
 
 
-#: Detector keys left out of the model: the total LF vote count fires for every label
-#: alike, so a linear model learns "any rule fired -> every label" from it.
-EXCLUDED_DETECTOR_KEYS = ("n_lf_votes",)
-
-
 class DetectorFeatures(BaseEstimator, TransformerMixin):
     """The rules' numeric features (``ParsedMessage.features()``), squashed to [0, 1)."""
 
-    def __init__(self, scale: float = 1.0, exclude: tuple[str, ...] = EXCLUDED_DETECTOR_KEYS):
+    def __init__(self, scale: float = 1.0):
         self.scale = scale
-        self.exclude = exclude
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> DetectorFeatures:
         """Fix the feature order from the first message (the rules emit a fixed key set)."""
         if len(messages) == 0:
             raise ValueError("DetectorFeatures.fit needs at least one message")
-        self.keys_ = tuple(k for k in sorted(messages[0].features()) if k not in self.exclude)
+        self.keys_ = tuple(sorted(messages[0].features()))
         self.feature_names_ = np.array([f"det:{k}" for k in self.keys_], dtype=object)
         return self
 

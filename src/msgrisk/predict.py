@@ -24,7 +24,7 @@ import numpy as np
 
 from msgrisk import config, labels
 from msgrisk.labels import RISK_LABELS
-from msgrisk.rules import MAX_RUN, break_long_runs, sanitize  # noqa: F401  (re-exported)
+from msgrisk.rules import MAX_RUN, break_long_runs  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,13 @@ def _check_text(text: object) -> str:
 
 
 def prepare_text(text: str, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
-    """Bound the window, make lone surrogates harmless and cap token runs (offsets hold)."""
+    """The window that is scored (the first ``max_chars`` characters) and whether it was cut.
+
+    Sanitising (lone surrogates, very long runs) happens once, inside ``rules.parse_batch``,
+    which also slices span texts from this window.
+    """
     truncated = len(text) > max_chars
-    window = text[:max_chars] if truncated else text
-    return sanitize(window), truncated
+    return (text[:max_chars] if truncated else text), truncated
 
 
 class Predictor:
@@ -133,13 +136,8 @@ class Predictor:
 
     # -- decisions second -----------------------------------------------------------------
     def decide(self, parsed: list[Any], scores: np.ndarray, X: Any,
-               truncated: Sequence[bool], originals: Sequence[str] | None = None
-               ) -> list[Prediction]:
-        """Apply thresholds and rule overrides; attach spans and top features.
-
-        ``originals`` are the unsanitised windows: span texts are sliced from them so that
-        ``text[span.start:span.end] == span.text`` holds even where a surrogate was replaced.
-        """
+               truncated: Sequence[bool]) -> list[Prediction]:
+        """Apply thresholds and rule overrides; attach spans and top features."""
         out = []
         rules_threshold = self._labeling.RULES_THRESHOLD
         for i, message in enumerate(parsed):
@@ -159,9 +157,7 @@ class Predictor:
                 source = "model+rules" if forced else "model"
                 flagged |= forced
             final = labels.canonical(flagged)
-            source_text = originals[i] if originals is not None else message.text
-            spans = [Span(s.label, s.start, s.end, s.rule, source_text[s.start:s.end])
-                     for s in message.spans]
+            spans = [Span(s.label, s.start, s.end, s.rule, s.text) for s in message.spans]
             top = self._top_features(X, i, final) if X is not None else {}
             out.append(Prediction(
                 labels=final, primary=labels.primary(final),
@@ -190,8 +186,7 @@ class Predictor:
         if not prepared:
             return []
         parsed, scores, X = self.score([p[0] for p in prepared], batch_size=batch_size)
-        return self.decide(parsed, scores, X, [p[1] for p in prepared],
-                           [t[:self.max_chars] for t in checked])
+        return self.decide(parsed, scores, X, [p[1] for p in prepared])
 
     def predict(self, text: str, sender_role: str | None = None,
                 fulfillment: str | None = None) -> Prediction:
