@@ -134,17 +134,30 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         return self.feature_names_
 
 
-class DetectorFeatures(BaseEstimator, TransformerMixin):
-    """The rules' numeric features (``ParsedMessage.features()``), squashed to [0, 1)."""
+#: Detector features that restate a rule's verdict (spans per hinted label) rather than
+#: describe the text; off by default, see :class:`DetectorFeatures`.
+LABEL_COUNT_PREFIX = "n_label_"
 
-    def __init__(self, scale: float = 1.0):
+
+class DetectorFeatures(BaseEstimator, TransformerMixin):
+    """The rules' numeric features (``ParsedMessage.features()``), squashed to [0, 1).
+
+    ``label_counts=False`` (the default) leaves out the ``n_label_*`` counts: they are the
+    rules' verdict itself, so a model trained on rule-made labels learns to copy them and
+    gains nothing over the rules. Rules and model are combined at serving time instead
+    (``Predictor.decide``), and the model is left to learn from words and detector kinds.
+    """
+
+    def __init__(self, scale: float = 1.0, label_counts: bool = False):
         self.scale = scale
+        self.label_counts = label_counts
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> DetectorFeatures:
         """Fix the feature order from the first message (the rules emit a fixed key set)."""
         if len(messages) == 0:
             raise ValueError("DetectorFeatures.fit needs at least one message")
-        self.keys_ = tuple(sorted(messages[0].features()))
+        self.keys_ = tuple(sorted(k for k in messages[0].features()
+                                  if self.label_counts or not k.startswith(LABEL_COUNT_PREFIX)))
         self.feature_names_ = np.array([f"det:{k}" for k in self.keys_], dtype=object)
         return self
 
@@ -181,12 +194,13 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2,
                  max_features: int | None = 100_000, use_normalized: bool = True,
-                 detector_scale: float = 1.0):
+                 detector_scale: float = 1.0, label_counts: bool = False):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
         self.use_normalized = use_normalized
         self.detector_scale = detector_scale
+        self.label_counts = label_counts
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> MessageFeaturizer:
         """Fit every block."""
@@ -196,7 +210,7 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
         if self.use_normalized:
             blocks.append(NgramFeatures("normalized", self.ngram_range, self.min_df,
                                         self.max_features))
-        blocks.append(DetectorFeatures(self.detector_scale))
+        blocks.append(DetectorFeatures(self.detector_scale, self.label_counts))
         self.blocks_ = [block.fit(messages) for block in blocks]
         self.feature_names_ = np.concatenate([b.get_feature_names_out() for b in self.blocks_])
         return self

@@ -69,8 +69,12 @@ def recall_at_matched_precision(y_true: np.ndarray, scores: np.ndarray, referenc
     ref = label_metrics(y_true, reference)
     for j, label in enumerate(RISK_LABELS):
         y = np.asarray(y_true)[:, j].astype(int)
-        target = ref[label]["precision"]
-        entry = {"reference_precision": target, "reference_recall": ref[label]["recall"]}
+        flagged = np.asarray(reference)[:, j].astype(bool)
+        # the unrounded precision: label_metrics rounds, and a curve that starts exactly at
+        # the reference point (rules | model) must be able to match it
+        target = float(y[flagged].mean()) - 1e-12 if flagged.any() else ref[label]["precision"]
+        entry = {"reference_precision": ref[label]["precision"],
+                 "reference_recall": ref[label]["recall"]}
         if y.sum() == 0:
             out[label] = {**entry, "model_recall": 0.0, "model_precision": 0.0}
             continue

@@ -52,7 +52,7 @@ class LinearRiskModel(BaseEstimator):
                 intercepts.append(-10.0 if y.max() == 0 else 10.0)
                 continue
             clf = LogisticRegression(C=self.C, class_weight=self.class_weight,
-                                     max_iter=self.max_iter, solver="liblinear")
+                                     max_iter=self.max_iter, solver="liblinear", random_state=0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 clf.fit(X, y, sample_weight=None if sample_weight is None else sample_weight[:, j])
@@ -141,6 +141,27 @@ class LinearRiskModel(BaseEstimator):
                              "recall": float(recall[best]), "target": target, "target_met": met}
         return report
 
+    def tune_union_thresholds(self, X: sp.spmatrix, Y: np.ndarray, rules_Y: np.ndarray,
+                              precision_target: dict[str, float]
+                              ) -> dict[str, dict[str, float]]:
+        """Per label, the threshold for serving ``rules OR model`` (see ``union_threshold``).
+
+        The floor on precision is the larger of the configured target and the rules' own
+        precision on (X, Y): the model may only add labels where that keeps the served
+        system at least as precise as the rules alone.
+        """
+        scores = self.predict_proba(X)
+        report: dict[str, dict[str, float]] = {}
+        for j, label in enumerate(self.labels):
+            y = np.asarray(Y)[:, j].astype(bool)
+            r = np.asarray(rules_Y)[:, j].astype(bool)
+            floor = float(precision_target.get(label, 0.9))
+            threshold, entry = union_threshold(scores[:, j], r, y, floor)
+            self.thresholds_[j] = threshold
+            report[label] = entry
+        return report
+
+
     def contributions(self, X_row: sp.spmatrix, label_index: int) -> list[tuple[int, float]]:
         """(feature index, coef × value) for the non-zero features of one row, largest first."""
         check_is_fitted(self, "coef_")
@@ -149,3 +170,44 @@ class LinearRiskModel(BaseEstimator):
         contrib = row.data * self.coef_[label_index, idx]
         order = np.argsort(-contrib)
         return [(int(idx[k]), float(contrib[k])) for k in order]
+
+
+#: Threshold meaning "the model adds nothing for this label" (calibrated scores are <= 1).
+NEVER = 1.01
+
+
+def union_threshold(scores: np.ndarray, rules: np.ndarray, y: np.ndarray, target: float
+                    ) -> tuple[float, dict[str, float]]:
+    """The model threshold ``t`` for serving ``rules | (score >= t)`` on one label.
+
+    Maximises the recall of the union subject to its precision reaching
+    ``max(target, precision of the rules alone)``; among equal recalls the highest ``t``
+    (fewest additions). When no cut adds recall under that floor, ``t = NEVER`` and the
+    label is served by the rules alone. Only cuts between distinct scores are considered,
+    so tied messages are always decided together.
+    """
+    y = np.asarray(y, dtype=bool)
+    rules = np.asarray(rules, dtype=bool)
+    n_pos = int(y.sum())
+    tp_rules, n_rules = int((y & rules).sum()), int(rules.sum())
+    rules_precision = tp_rules / n_rules if n_rules else 1.0
+    floor = max(float(target), rules_precision)
+    entry = {"rules_precision": rules_precision,
+             "rules_recall": tp_rules / n_pos if n_pos else 0.0, "floor": floor}
+    rest = np.flatnonzero(~rules)
+    order = rest[np.argsort(-scores[rest], kind="stable")]
+    best_t, best_tp, best_k = NEVER, tp_rules, 0
+    if len(order) and n_pos:
+        s = scores[order]
+        tp = tp_rules + np.cumsum(y[order])
+        k = np.arange(1, len(order) + 1)
+        precision = tp / (n_rules + k)
+        cut = np.r_[s[1:] < s[:-1], True]  # the last of each run of tied scores
+        ok = cut & (precision >= floor - 1e-12) & (tp > tp_rules)
+        if ok.any():
+            i = int(np.flatnonzero(ok & (tp == tp[ok].max()))[0])  # highest t with max recall
+            best_t, best_tp, best_k = float(s[i]), int(tp[i]), i + 1
+    entry.update({"threshold": best_t, "precision": best_tp / max(n_rules + best_k, 1),
+                  "recall": best_tp / n_pos if n_pos else 0.0, "n_added": float(best_k),
+                  "target": float(target)})
+    return best_t, entry

@@ -102,6 +102,11 @@ class Predictor:
                 [bundle.manifest["thresholds"][label] for label in RISK_LABELS], dtype=np.float32
             )
             self._names = bundle.featurizer.get_feature_names_out()
+            # "union": every rule verdict is served and the model adds labels above its
+            # thresholds; "overrides" (bundles before it): only OVERRIDE_KINDS force labels
+            self.combine = bundle.manifest.get("combine", "overrides")
+        else:
+            self.combine = "rules"
         self._lock = threading.Lock()  # spaCy's Language is not documented as thread-safe
         self._warm_up()
 
@@ -153,7 +158,10 @@ class Predictor:
             else:
                 flagged = {lab for lab, s, t in zip(RISK_LABELS, row, self.thresholds, strict=True)
                            if s >= t}
-                forced = set(message.override_labels()) - flagged
+                forced = set(message.override_labels())
+                if self.combine == "union":
+                    forced |= set(self._labeling.rules_labels(message)) - {labels.FINE}
+                forced -= flagged
                 source = "model+rules" if forced else "model"
                 flagged |= forced
             final = labels.canonical(flagged)

@@ -45,7 +45,10 @@ class TrainConfig:
     weak_threshold: float = 0.5  #: weak-label probability at which a label is positive
     min_weight: float = 0.2  #: floor on the confidence weight of a weak label
     feedback_weight: float = 3.0  #: weight of human-reviewed labels (override weak ones)
-    detector_dropout: float = 0.5  #: weight of a training copy without detector features
+    detector_dropout: float = 0.0  #: weight of a training copy without detector features
+    label_counts: bool = False  #: give the model the rules' per-label span counts as features
+    combine: str = "union"  #: serving: "union" (rules OR model) | "overrides" (model + OVERRIDE_KINDS)
+    tune_on: str = "reviewed"  #: dev labels for calibration/thresholds: "reviewed" | "weak"
     promote: str = "if-better"  #: "always" | "if-better" | "never"
     batch_size: int = 512  #: spaCy nlp.pipe batch size
     precision_target: dict[str, float] = field(
@@ -76,6 +79,10 @@ class TrainConfig:
         cfg = cls(**data)
         if cfg.promote not in ("always", "if-better", "never"):
             raise ValueError(f"promote must be always|if-better|never, got {cfg.promote!r}")
+        if cfg.combine not in ("union", "overrides"):
+            raise ValueError(f"combine must be union|overrides, got {cfg.combine!r}")
+        if cfg.tune_on not in ("reviewed", "weak"):
+            raise ValueError(f"tune_on must be reviewed|weak, got {cfg.tune_on!r}")
         return cfg
 
     def flat(self) -> dict[str, Any]:
@@ -117,13 +124,17 @@ class TrainResult:
         return metrics.metrics_table(rows)
 
     def comparison(self) -> list[list[str]]:
-        """Model recall at the rules' precision, per dataset and label."""
+        """Served vs rules-only per dataset and label: rules P/R, served P/R at the dev
+        thresholds, and served recall read off its curve at the rules' precision."""
         rows = []
         for dataset in ("test", "gold"):
-            m = self.metrics.get(dataset, {}).get("model_vs_rules_at_equal_precision", {})
-            for label, v in m.items():
-                rows.append([dataset, label, f"{v['reference_precision']:.3f}",
-                             f"{v['reference_recall']:.3f}", f"{v['model_recall']:.3f}"])
+            m = self.metrics.get(dataset, {}).get("served_vs_rules", {})
+            point, curve = m.get("operating_point", {}), m.get("at_equal_precision", {})
+            for label, v in point.items():
+                rows.append([dataset, label, f"{v['rules_precision']:.3f}",
+                             f"{v['rules_recall']:.3f}", f"{v['model_precision']:.3f}",
+                             f"{v['model_recall']:.3f}",
+                             f"{curve.get(label, {}).get('model_recall', float('nan')):.3f}"])
         return rows
 
 
@@ -186,6 +197,32 @@ def targets(frame: pd.DataFrame, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarr
     return Y, W
 
 
+def dev_labels(frame: pd.DataFrame, Y_weak: np.ndarray, is_dev: np.ndarray, cfg: TrainConfig,
+               p: config.Paths) -> tuple[np.ndarray, str]:
+    """The dev labels that calibration and thresholds are fitted to, and what they are.
+
+    ``tune_on="reviewed"`` uses reviewed labels for the dev split: the generator's truth
+    stands in for a human-reviewed dev sample (``data/raw/truth.parquet``), and rows
+    reviewed through the feedback loop keep their reviewed label. Weak labels are the
+    rules' own verdicts, so thresholds tuned on them can only reproduce the rules; a
+    reviewed dev set is what lets the model add recall the rules miss. Without truth the
+    weak labels are used and the run says so in ``metrics.json["dev"]["against"]``.
+    """
+    Y_dev = Y_weak[is_dev]
+    if cfg.tune_on == "weak":
+        return Y_dev, "weak labels"
+    truth = _truth_matrix(frame[is_dev], p.truth)
+    if truth is None:
+        log.warning("tune_on=reviewed but %s has no labels for every dev message; "
+                    "tuning on weak labels (the model can then only reproduce the rules)",
+                    p.truth)
+        return Y_dev, "weak labels"
+    if "reviewed" in frame:
+        reviewed = frame.loc[is_dev, "reviewed"].to_numpy(bool)
+        truth[reviewed] = Y_dev[reviewed]
+    return truth, "reviewed dev labels"
+
+
 def detector_dropout(X: Any, Y: np.ndarray, W: np.ndarray, columns: np.ndarray, weight: float
                      ) -> tuple[Any, np.ndarray, np.ndarray]:
     """Append a copy of the training rows with the detector columns zeroed.
@@ -209,7 +246,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
           log_mlflow: bool = True, progress: bool = True) -> TrainResult:
     """Train, evaluate, write the bundle and reports, log to MLflow, maybe promote."""
     from msgrisk import bundle as bundles
-    from msgrisk import rules
+    from msgrisk import labeling, rules
     from msgrisk.features import MessageFeaturizer
     from msgrisk.model import LinearRiskModel
     from msgrisk.predict import Predictor
@@ -237,10 +274,12 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     is_train = (frame["split"] == "train").to_numpy()
     is_dev = (frame["split"] == "dev").to_numpy()
     Y, W = targets(frame, cfg)
+    Y_dev, dev_against = dev_labels(frame, Y, is_dev, cfg, p)
     t0 = time.perf_counter()
     featurizer = MessageFeaturizer(ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
                                    max_features=cfg.max_features,
-                                   use_normalized=cfg.use_normalized)
+                                   use_normalized=cfg.use_normalized,
+                                   label_counts=cfg.label_counts)
     train_msgs = [m for m, keep in zip(parsed, is_train, strict=True) if keep]
     featurizer.fit(train_msgs)
     X = featurizer.transform(parsed)
@@ -248,8 +287,14 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     X_fit, Y_fit, W_fit = detector_dropout(X[is_train], Y[is_train], W[is_train],
                                            featurizer.detector_columns(), cfg.detector_dropout)
     model.fit(X_fit, Y_fit, W_fit)
-    model.calibrate(X[is_dev], Y[is_dev])
-    threshold_report = model.tune_thresholds(X[is_dev], Y[is_dev], cfg.precision_target)
+    model.calibrate(X[is_dev], Y_dev)
+    if cfg.combine == "union":
+        rules_dev = metrics.indicator_matrix(
+            [labeling.rules_labels(m) for m, keep in zip(parsed, is_dev, strict=True) if keep])
+        threshold_report = model.tune_union_thresholds(X[is_dev], Y_dev, rules_dev,
+                                                       cfg.precision_target)
+    else:
+        threshold_report = model.tune_thresholds(X[is_dev], Y_dev, cfg.precision_target)
     timings["fit_s"] = time.perf_counter() - t0
 
     data_hash = _hash_files(p.messages, p.weak_labels, p.feedback_csv)
@@ -257,6 +302,8 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
         "labels": list(RISK_LABELS),
         "thresholds": {lab: float(t) for lab, t in zip(RISK_LABELS, model.thresholds_,
                                                         strict=True)},
+        "combine": cfg.combine,
+        "tuned_on": dev_against,
         "training_data_sha256": data_hash,
         "rules_version": rules.RULES_VERSION,
         "config": cfg.flat(),
@@ -268,7 +315,8 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
                                model=model)
 
     t0 = time.perf_counter()
-    results = evaluate_run(Predictor(candidate), Predictor(None), frame, Y, is_dev, p)
+    results = evaluate_run(Predictor(candidate), Predictor(None), frame, Y_dev, dev_against,
+                           is_dev, p)
     timings["evaluate_s"] = time.perf_counter() - t0
     results["thresholds"] = threshold_report
     results["split"] = split_info
@@ -276,6 +324,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     results["n_feedback_applied"] = n_feedback
     results["weak_labels"] = _weak_label_quality(p)
     manifest["metrics"] = {"dev_macro_f1": results["dev"]["model"]["macro"]["f1"],
+                           "dev_against": dev_against,
                            **{f"{k}_macro_f1": results[k]["model"]["macro"]["f1"]
                               for k in ("test", "gold") if k in results}}
     bundle_path = bundles.save_bundle(nlp, featurizer, model, manifest, p.models)
@@ -341,40 +390,66 @@ def _predict_matrix(predictor: Any, texts: list[str]) -> tuple[np.ndarray, np.nd
     return y, s
 
 
-def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, Y_weak: np.ndarray,
-                 is_dev: np.ndarray, p: config.Paths) -> dict[str, Any]:
-    """Metrics of the served model and of rules-only on dev (weak), test (truth), gold."""
+def served_vs_rules(y_true: np.ndarray, y_served: np.ndarray, s_served: np.ndarray,
+                    y_rules: np.ndarray) -> dict[str, Any]:
+    """The must-show comparison: does the served system beat rules-only on recall at equal
+    or better precision?
+
+    ``operating_point`` compares the decisions actually served (thresholds from dev);
+    ``at_equal_precision`` reads the served system's score curve at the rules' precision
+    (a measurement only, never a threshold). For a union bundle the curve's score is 2 where
+    the rules fire (above any model score) and the model score elsewhere, i.e. the curve of
+    ``rules | model >= t``, which starts at the rules' own operating point.
+    """
+    served = metrics.label_metrics(y_true, y_served)
+    ruled = metrics.label_metrics(y_true, y_rules)
+    point = {}
+    for key in (*RISK_LABELS, "macro"):
+        sp_, sr = served[key]["precision"], served[key]["recall"]
+        rp, rr = ruled[key]["precision"], ruled[key]["recall"]
+        point[key] = {"model_precision": sp_, "model_recall": sr, "rules_precision": rp,
+                      "rules_recall": rr, "beats_rules": bool(sp_ >= rp and sr > rr)}
+    curve = metrics.recall_at_matched_precision(y_true, s_served, y_rules)
+    macro = curve["macro"]
+    return {"operating_point": point, "at_equal_precision": curve,
+            "beats_rules_at_operating_point": point["macro"]["beats_rules"],
+            "beats_rules_at_equal_precision": bool(
+                macro["model_precision"] >= macro["reference_precision"]
+                and macro["model_recall"] > macro["reference_recall"])}
+
+
+def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, Y_dev: np.ndarray,
+                 dev_against: str, is_dev: np.ndarray, p: config.Paths) -> dict[str, Any]:
+    """Metrics of the served model and of rules-only on dev, test (truth) and gold."""
     out: dict[str, Any] = {}
     dev_texts = frame.loc[is_dev, "text"].tolist()
     y_dev, _ = _predict_matrix(model, dev_texts)
-    out["dev"] = {"model": metrics.label_metrics(Y_weak[is_dev], y_dev),
-                  "against": "weak labels"}
+    y_dev_rules, _ = _predict_matrix(rules_only, dev_texts)
+    out["dev"] = {"model": metrics.label_metrics(Y_dev, y_dev),
+                  "rules": metrics.label_metrics(Y_dev, y_dev_rules), "against": dev_against}
+    union = getattr(model, "combine", "overrides") == "union"
+    sets = []
     test = frame[frame["split"] == "test"]
     y_true = _truth_matrix(test, p.truth)
     if y_true is not None:
-        y_m, s_m = _predict_matrix(model, test["text"].tolist())
-        y_r, _ = _predict_matrix(rules_only, test["text"].tolist())
-        out["test"] = {"model": metrics.label_metrics(y_true, y_m),
-                       "rules": metrics.label_metrics(y_true, y_r), "n": len(test),
-                       "model_vs_rules_at_equal_precision":
-                           metrics.recall_at_matched_precision(y_true, s_m, y_r),
-                       "against": "generator truth"}
-        plots.pr_curves(y_true, s_m, p.figures / "pr_test.png", "test split (truth)",
-                        dict(zip(RISK_LABELS, model.thresholds.tolist(), strict=True)))
-        plots.confusion(y_true, y_m, p.figures / "confusion_test.png", "test split (truth)")
+        sets.append(("test", test["text"].tolist(), y_true, "generator truth", "test split (truth)"))
     if p.gold_csv.is_file():
         gold = pd.read_csv(p.gold_csv, dtype=str, keep_default_na=False)
-        y_gold = metrics.indicator_matrix(gold["labels"])
-        y_m, s_m = _predict_matrix(model, gold["text"].tolist())
-        y_r, _ = _predict_matrix(rules_only, gold["text"].tolist())
-        out["gold"] = {"model": metrics.label_metrics(y_gold, y_m),
-                       "rules": metrics.label_metrics(y_gold, y_r), "n": len(gold),
-                       "model_vs_rules_at_equal_precision":
-                           metrics.recall_at_matched_precision(y_gold, s_m, y_r),
-                       "against": "hand-written gold"}
-        plots.pr_curves(y_gold, s_m, p.figures / "pr_gold.png", "gold set",
-                        dict(zip(RISK_LABELS, model.thresholds.tolist(), strict=True)))
-        plots.confusion(y_gold, y_m, p.figures / "confusion_gold.png", "gold set")
+        sets.append(("gold", gold["text"].tolist(), metrics.indicator_matrix(gold["labels"]),
+                     "hand-written gold", "gold set"))
+    for name, texts, truth, against, title in sets:
+        y_m, s_m = _predict_matrix(model, texts)
+        y_r, _ = _predict_matrix(rules_only, texts)
+        s_served = np.where(y_r == 1, 2.0, s_m) if union else s_m
+        comparison = served_vs_rules(truth, y_m, s_served, y_r)
+        out[name] = {"model": metrics.label_metrics(truth, y_m),
+                     "rules": metrics.label_metrics(truth, y_r), "n": len(texts),
+                     "served_vs_rules": comparison,
+                     "model_vs_rules_at_equal_precision": comparison["at_equal_precision"],
+                     "against": against}
+        thresholds = dict(zip(RISK_LABELS, model.thresholds.tolist(), strict=True))
+        plots.pr_curves(truth, s_m, p.figures / f"pr_{name}.png", title, thresholds)
+        plots.confusion(truth, y_m, p.figures / f"confusion_{name}.png", title)
     return out
 
 
@@ -392,7 +467,10 @@ def _should_promote(mode: str, results: dict[str, Any], previous: dict[str, Any]
     if mode == "never":
         return False
     new = results["dev"]["model"]["macro"]["f1"]
-    old = (previous or {}).get("metrics", {}).get("dev_macro_f1")
+    old_metrics = (previous or {}).get("metrics", {})
+    if old_metrics.get("dev_against", "weak labels") != results["dev"]["against"]:
+        return True  # scored against different dev labels: not comparable, the newer wins
+    old = old_metrics.get("dev_macro_f1")
     return old is None or new >= old
 
 

@@ -1,0 +1,93 @@
+"""Serving rules OR model: threshold tuning, decisions and the comparison with rules-only."""
+
+import numpy as np
+import pytest
+
+from msgrisk import labeling, rules
+from msgrisk.labels import RISK_LABELS
+from msgrisk.model import NEVER, union_threshold
+from msgrisk.train import served_vs_rules
+
+
+def brute_force(scores, rules_y, y, floor):
+    """Best union recall under the floor over every cut between distinct scores."""
+    best = (rules_y & y).sum()
+    for t in np.unique(scores):
+        served = rules_y | (scores >= t)
+        if served.sum() and (served & y).sum() / served.sum() >= floor - 1e-12:
+            best = max(best, (served & y).sum())
+    return best
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_union_threshold_matches_brute_force_and_respects_floor(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    y = rng.random(n) < 0.2
+    rules_y = y & (rng.random(n) < 0.7) | (~y & (rng.random(n) < 0.01))
+    scores = np.round(np.clip(0.6 * y + rng.normal(0.2, 0.2, n), 0, 1), 2)  # ties on purpose
+    t, entry = union_threshold(scores, rules_y, y, target=0.9)
+    served = rules_y | (scores >= t)
+    precision = (served & y).sum() / served.sum()
+    rules_precision = (rules_y & y).sum() / rules_y.sum()
+    # the floor holds, or (rules alone already below it) the model adds nothing
+    assert precision >= max(0.9, rules_precision) - 1e-12 or (t == NEVER and served.sum()
+                                                                == rules_y.sum())
+    assert (served & y).sum() == brute_force(scores, rules_y, y, max(0.9, rules_precision))
+    assert entry["recall"] == pytest.approx((served & y).sum() / y.sum())
+    assert entry["n_added"] == (served & ~rules_y).sum()
+
+
+def test_union_threshold_is_never_when_the_model_only_adds_false_positives():
+    y = np.array([1, 1, 0, 0, 0], dtype=bool)
+    rules_y = np.array([1, 1, 0, 0, 0], dtype=bool)
+    scores = np.array([0.9, 0.8, 0.95, 0.7, 0.1])
+    t, entry = union_threshold(scores, rules_y, y, target=0.5)
+    assert t == NEVER and entry["n_added"] == 0
+    assert entry["precision"] == entry["rules_precision"] == 1.0
+
+
+def test_union_threshold_takes_the_highest_cut_among_equal_recalls():
+    y = np.array([1, 1, 0, 1, 0], dtype=bool)
+    rules_y = np.array([1, 0, 0, 0, 1], dtype=bool)  # rules precision 0.5
+    scores = np.array([0.1, 0.9, 0.5, 0.2, 0.3])
+    t, _ = union_threshold(scores, rules_y, y, target=0.6)
+    # 0.2 adds both missed positives at precision 3/5 >= 0.6; 0.5 (3 of 4 cut) only dilutes
+    assert t == pytest.approx(0.2)
+    t_strict, _ = union_threshold(scores, rules_y, y, target=0.65)
+    assert t_strict == pytest.approx(0.9)  # only the clean addition survives (2/3 >= 0.65)
+
+
+def test_union_predictor_serves_every_rule_verdict(tiny_predictor):
+    """With the model switched off (thresholds NEVER) a union bundle equals rules-only."""
+    texts = ["text me on whatsapp 876 555 0142", "send the code you got by sms",
+             "you idiot, I will find you", "I guarantee it arrives Friday",
+             "thanks, got it", "pay me on cashapp instead"]
+    pred = tiny_predictor
+    saved = (pred.combine, pred.thresholds.copy())
+    try:
+        pred.combine = "union"
+        pred.thresholds[:] = NEVER
+        got = [p.labels for p in pred.predict_batch(texts)]
+    finally:
+        pred.combine, pred.thresholds[:] = saved[0], saved[1]
+    expected = [labeling.rules_labels(m) for m in rules.parse_batch(texts)]
+    assert got == expected
+    assert any(lab != ("fine",) for lab in got)
+
+
+def test_served_vs_rules_union_curve_starts_at_the_rules_point():
+    rng = np.random.default_rng(0)
+    n = 500
+    y = (rng.random((n, 4)) < 0.2).astype(int)
+    rules_y = (y & (rng.random((n, 4)) < 0.8)).astype(int)
+    model = np.clip(0.5 * y + rng.normal(0.25, 0.2, (n, 4)), 0, 1)
+    served_scores = np.where(rules_y == 1, 2.0, model)
+    report = served_vs_rules(y, rules_y, served_scores, rules_y)
+    for label in RISK_LABELS:
+        curve = report["at_equal_precision"][label]
+        assert curve["model_recall"] >= curve["reference_recall"]
+        assert curve["model_precision"] >= curve["reference_precision"]
+    point = report["operating_point"]["macro"]
+    assert point["model_recall"] == point["rules_recall"]  # served == rules here
+    assert report["beats_rules_at_operating_point"] is False
