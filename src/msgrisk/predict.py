@@ -178,11 +178,13 @@ class Predictor:
     def _top_features(self, X: Any, i: int, flagged: tuple[str, ...]
                       ) -> dict[str, list[tuple[str, float]]]:
         top: dict[str, list[tuple[str, float]]] = {}
+        lo, hi = X.indptr[i], X.indptr[i + 1]
+        indices, values = X.indices[lo:hi], X.data[lo:hi]
         for label in flagged:
             if label == labels.FINE:
                 continue
             j = RISK_LABELS.index(label)
-            pairs = self.bundle.model.contributions(X[i], j)
+            pairs = self.bundle.model.row_contributions(indices, values, j)
             top[label] = [(str(self._names[k]), round(w, 4)) for k, w in pairs[:TOP_FEATURES]
                           if w > 0]
         return top

@@ -70,10 +70,10 @@ class ParsedMessage:
     @cached_property
     def votes(self) -> dict[str, str]:
         """LF name -> label for every labeling function that did not abstain."""
-        from msgrisk.rules.registry import ABSTAIN, LABELING_FUNCTIONS
+        from msgrisk.rules.registry import ABSTAIN, LABELING_FUNCTIONS, spanless_lfs
 
         out: dict[str, str] = {}
-        for lf in LABELING_FUNCTIONS:
+        for lf in LABELING_FUNCTIONS if self.spans else spanless_lfs():
             vote = lf(self)
             if vote is not ABSTAIN:
                 out[lf.name] = vote

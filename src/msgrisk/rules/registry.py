@@ -34,6 +34,9 @@ class LabelingFunction:
     version: int
     func: Callable[[ParsedMessage], bool]
     doc: str = ""
+    #: the LF only ever votes on a message with detector spans (lets ``votes`` skip it
+    #: for the ~80% of messages with none; ``test_lfs_abstain_without_spans`` checks it)
+    needs_spans: bool = True
 
     def __call__(self, msg: ParsedMessage) -> Vote:
         return self.label if self.func(msg) else ABSTAIN
@@ -43,9 +46,13 @@ LABELING_FUNCTIONS: list[LabelingFunction] = []
 
 
 def labeling_function(
-    label: str, version: int = 1
+    label: str, version: int = 1, needs_spans: bool = True
 ) -> Callable[[Callable[[ParsedMessage], bool]], LabelingFunction]:
-    """Register a predicate as an LF voting ``label`` when it returns True."""
+    """Register a predicate as an LF voting ``label`` when it returns True.
+
+    Pass ``needs_spans=False`` for an LF that can vote on a message without any detector
+    span (e.g. one reading the raw text); every other LF is skipped on such messages.
+    """
     if label not in RISK_LABELS:
         raise ValueError(f"LF label must be one of {list(RISK_LABELS)}, got {label!r}")
 
@@ -53,11 +60,17 @@ def labeling_function(
         name = func.__name__
         if any(lf.name == name for lf in LABELING_FUNCTIONS):
             raise ValueError(f"duplicate labeling function name {name!r}; rename one of them")
-        lf = LabelingFunction(name, label, version, func, (func.__doc__ or "").strip())
+        lf = LabelingFunction(name, label, version, func, (func.__doc__ or "").strip(),
+                              needs_spans)
         LABELING_FUNCTIONS.append(lf)
         return lf
 
     return wrap
+
+
+def spanless_lfs() -> list[LabelingFunction]:
+    """The LFs that may vote on a message without detector spans."""
+    return [lf for lf in LABELING_FUNCTIONS if not lf.needs_spans]
 
 
 def _source_digest() -> str:
