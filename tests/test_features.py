@@ -3,7 +3,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from msgrisk import rules
-from msgrisk.features import DetectorFeatures, MessageFeaturizer, NgramFeatures
+from msgrisk.features import CharNgramFeatures, DetectorFeatures, MessageFeaturizer, NgramFeatures
 
 TEXTS = [
     "text me on w h a t s a p p at eight seven six 555 0142",
@@ -30,6 +30,23 @@ def test_features_fast_path_matches_sklearn(parsed, view):
     np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("ngram_range", [(3, 5), (1, 2), (2, 4)])
+def test_char_ngrams_match_sklearn(parsed, ngram_range):
+    extra = rules.parse_batch(["a", "ab  cd\te", "x" * 9, "ÉCOLE Ünïcode", "", "  ", "w h a t"])
+    messages = [*parsed, *extra]
+    block = CharNgramFeatures(ngram_range=ngram_range, min_df=1).fit(messages)
+    fast = block.transform(messages).toarray()
+    reference = block.vectorizer_.transform([m.normalized for m in messages]).toarray()
+    np.testing.assert_allclose(fast, reference, rtol=1e-5, atol=1e-6)
+    assert (fast.sum(axis=1) > 0).sum() >= len(parsed)
+
+
+def test_char_ngrams_share_features_across_spelling_variants(parsed):
+    block = CharNgramFeatures(min_df=1).fit(rules.parse_batch(["whatsapp me", "watsapp me"]))
+    X = block.transform(rules.parse_batch(["whatsapp", "watsapp"])).toarray()
+    assert float(X[0] @ X[1]) > 0.3  # most n-grams shared ("tsa", "app", "sapp", ...)
+
+
 def test_features_fit_returns_self_and_names_match_columns(parsed):
     featurizer = MessageFeaturizer(min_df=1)
     assert featurizer.fit(parsed) is featurizer
@@ -38,7 +55,9 @@ def test_features_fit_returns_self_and_names_match_columns(parsed):
     names = set(featurizer.get_feature_names_out())
     assert any(n.startswith("lem:") for n in names)
     assert any(n.startswith("norm:") for n in names)
+    assert any(n.startswith("chr:") for n in names)
     assert any(n.startswith("det:") for n in names)
+    assert not any(n.startswith("det:n_label_") for n in names)  # rule verdicts are not features
 
 
 def test_features_obfuscated_and_plain_share_normalized_ngrams(parsed):

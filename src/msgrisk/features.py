@@ -1,13 +1,15 @@
 """Feature extraction: spaCy-parsed messages -> one sparse matrix for the linear model.
 
-Three blocks, each a scikit-learn transformer over :class:`~msgrisk.rules.ParsedMessage`:
+Four blocks, each a scikit-learn transformer over :class:`~msgrisk.rules.ParsedMessage`:
 
 - lemma n-grams of the original text (spaCy tokenizer + lookup lemmatizer),
 - n-grams of the de-obfuscated text (so "w h a t s a p p" and "whatsapp" share features),
+- character n-grams (3-5, within words) of the de-obfuscated text,
 - detector-derived features (span counts per kind, negation flags, ...), from the rules.
 
-Lemma and normalised n-grams are TF-IDF weighted with a fitted vocabulary (not hashing),
-so every model weight has a readable name for ``Prediction.top_features``.
+The n-gram blocks are TF-IDF weighted with a fitted vocabulary, not hashed: every model
+weight keeps a readable name for ``Prediction.top_features``, and on dev the two score
+the same (docs/benchmarks.md, "Feature choices").
 """
 
 from __future__ import annotations
@@ -81,6 +83,22 @@ def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int,
     return sp.csr_matrix((vals[order].astype(np.float32), cols[order], indptr), shape=shape)
 
 
+def _tfidf_values(rows: list[int], cols: list[int], counts: list[int], n_rows: int,
+                  idf: np.ndarray, sublinear_tf: bool
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TfidfVectorizer's values for raw counts: (sublinear) tf × idf, L2-normalised per row."""
+    row_a = np.asarray(rows, dtype=np.int64)
+    col_a = np.asarray(cols, dtype=np.int64)
+    tf = np.asarray(counts, dtype=np.float64)
+    if sublinear_tf:
+        tf = 1.0 + np.log(tf)
+    vals = tf * idf[col_a]
+    norms = np.zeros(n_rows)
+    np.add.at(norms, row_a, vals * vals)
+    vals = vals / np.sqrt(norms[row_a]) if len(vals) else vals
+    return row_a, col_a, vals.astype(np.float32)
+
+
 class NgramFeatures(BaseEstimator, TransformerMixin):
     """TF-IDF over word n-grams of one token view (``"lemma"`` or ``"normalized"``)."""
 
@@ -143,16 +161,73 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
             rows.extend([r] * len(seen))
             cols.extend(seen)
             counts.extend(seen.values())
-        row_a = np.asarray(rows, dtype=np.int64)
-        col_a = np.asarray(cols, dtype=np.int64)
-        tf = np.asarray(counts, dtype=np.float64)
-        if self.sublinear_tf:
-            tf = 1.0 + np.log(tf)
-        vals = tf * self.vectorizer_.idf_[col_a]
-        norms = np.zeros(len(messages))
-        np.add.at(norms, row_a, vals * vals)
-        vals = vals / np.sqrt(norms[row_a]) if len(vals) else vals
-        return row_a, col_a, vals.astype(np.float32)
+        return _tfidf_values(rows, cols, counts, len(messages), self.vectorizer_.idf_,
+                             self.sublinear_tf)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_")
+        return self.feature_names_
+
+
+class CharNgramFeatures(BaseEstimator, TransformerMixin):
+    """TF-IDF over character n-grams inside word boundaries (``char_wb``) of the
+    de-obfuscated text: robust to spelling variants and new phrasings ("whatsap",
+    "watsapp", "wassap" share most of their n-grams), which is what lets the model carry
+    a risk over to sentence frames it never saw.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: int = 3,
+                 max_features: int | None = 100_000, sublinear_tf: bool = True):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+
+    def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> CharNgramFeatures:
+        """Learn the vocabulary and IDF weights."""
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=self.min_df,
+            max_features=self.max_features, sublinear_tf=self.sublinear_tf, dtype=np.float32,
+        )
+        self.vectorizer_.fit([m.normalized for m in messages])
+        self.feature_names_ = np.array(
+            [f"chr:{name}" for name in self.vectorizer_.get_feature_names_out()], dtype=object
+        )
+        return self
+
+    def transform(self, messages: Sequence[ParsedMessage]) -> sp.csr_matrix:
+        """TF-IDF matrix, one row per message (same values as the fitted TfidfVectorizer)."""
+        rows, cols, vals = self.triplets(messages)
+        return _csr(rows, cols, vals, (len(messages), len(self.feature_names_)))
+
+    def triplets(self, messages: Sequence[ParsedMessage]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, value) of the non-zero entries; sklearn's ``char_wb`` analyzer and
+        TF-IDF re-done on the fitted vocabulary, without sklearn's per-call validation
+        (``test_char_ngrams_match_sklearn`` pins the equivalence)."""
+        check_is_fitted(self, "vectorizer_")
+        vocab = self.vectorizer_.vocabulary_
+        lo, hi = self.ngram_range
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        for r, message in enumerate(messages):
+            seen: dict[int, int] = {}
+            for word in message.normalized.lower().split():
+                w = f" {word} "
+                size = len(w)
+                for n in range(lo, hi + 1):
+                    for start in range(max(size - n + 1, 1)):
+                        j = vocab.get(w[start:start + n])
+                        if j is not None:
+                            seen[j] = seen.get(j, 0) + 1
+                    if size <= n:  # sklearn counts a word shorter than n once, then stops
+                        break
+            rows.extend([r] * len(seen))
+            cols.extend(seen)
+            counts.extend(seen.values())
+        return _tfidf_values(rows, cols, counts, len(messages), self.vectorizer_.idf_,
+                             self.sublinear_tf)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_")
@@ -215,17 +290,20 @@ class DetectorFeatures(BaseEstimator, TransformerMixin):
 
 
 class MessageFeaturizer(BaseEstimator, TransformerMixin):
-    """All feature blocks side by side (lemma n-grams, normalised n-grams, detector features)."""
+    """All feature blocks side by side (lemma, normalised and character n-grams, detectors)."""
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2,
                  max_features: int | None = 100_000, use_normalized: bool = True,
-                 detector_scale: float = 1.0, label_counts: bool = False):
+                 detector_scale: float = 1.0, label_counts: bool = False,
+                 char_ngram_range: tuple[int, int] | None = (3, 5), char_min_df: int = 3):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
         self.use_normalized = use_normalized
         self.detector_scale = detector_scale
         self.label_counts = label_counts
+        self.char_ngram_range = char_ngram_range
+        self.char_min_df = char_min_df
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> MessageFeaturizer:
         """Fit every block."""
@@ -235,6 +313,9 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
         if self.use_normalized:
             blocks.append(NgramFeatures("normalized", self.ngram_range, self.min_df,
                                         self.max_features))
+        if self.char_ngram_range is not None:
+            blocks.append(CharNgramFeatures(tuple(self.char_ngram_range), self.char_min_df,
+                                            self.max_features))
         blocks.append(DetectorFeatures(self.detector_scale, self.label_counts))
         self.blocks_ = [block.fit(messages) for block in blocks]
         self.feature_names_ = np.concatenate([b.get_feature_names_out() for b in self.blocks_])

@@ -40,6 +40,8 @@ class TrainConfig:
     min_df: int = 2  #: minimum document frequency of an n-gram
     max_features: int = 100_000  #: vocabulary cap per n-gram block
     use_normalized: bool = True  #: add n-grams of the de-obfuscated text
+    char_ngram_min: int = 3  #: character n-grams (within words, de-obfuscated text) from ...
+    char_ngram_max: int = 5  #: ... to this length; 0 turns the block off
     C: float = 4.0  #: inverse L2 regularisation of each logistic regression
     class_weight: str | None = "balanced"  #: class weighting of each logistic regression
     weak_threshold: float = 0.5  #: weak-label probability at which a label is positive
@@ -279,7 +281,10 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     featurizer = MessageFeaturizer(ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
                                    max_features=cfg.max_features,
                                    use_normalized=cfg.use_normalized,
-                                   label_counts=cfg.label_counts)
+                                   label_counts=cfg.label_counts,
+                                   char_ngram_range=((cfg.char_ngram_min, cfg.char_ngram_max)
+                                                     if cfg.char_ngram_max else None),
+                                   char_min_df=max(cfg.min_df, 3))
     train_msgs = [m for m, keep in zip(parsed, is_train, strict=True) if keep]
     featurizer.fit(train_msgs)
     X = featurizer.transform(parsed)
