@@ -22,7 +22,7 @@ TRAIN_SRC := $(wildcard src/msgrisk/features.py src/msgrisk/model.py src/msgrisk
 	src/msgrisk/bundle.py src/msgrisk/tracking.py src/msgrisk/predict.py src/msgrisk/splits.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock data label train evaluate serve-mlflow bench harden bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
+.PHONY: help install lock data label train evaluate dev-folds serve-mlflow bench harden bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -63,6 +63,9 @@ train: models/champion/manifest.json  ## train, evaluate, register in MLflow, pr
 
 evaluate: models/champion/manifest.json  ## score the champion on test, gold and the external sets (reports/evaluation.json)
 	$(MSGRISK) evaluate
+
+dev-folds: data/interim/weak_labels.parquet  ## model selection on unseen dev frames, never test (reports/dev_folds.json)
+	$(MSGRISK) dev-folds
 
 bench: models/champion/manifest.json  ## benchmarks vs baselines + hardening figures (reports/bench.json, docs/benchmarks.md)
 	$(MSGRISK) bench

@@ -103,6 +103,26 @@ def train(
                   f"mlflow: {result.mlflow.get('registered_version', '-')}")
 
 
+@app.command("dev-folds")
+def dev_folds(
+    seeds: Annotated[int, typer.Option(help="Split seeds (each one re-splits by frame).")] = 4,
+    config_file: Annotated[Path | None, typer.Option("--config", help="TOML config.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: key=value.")] = None,
+) -> None:
+    """Compare a training config with rules-only on unseen frames of dev (never test)."""
+    from msgrisk import folds
+    from msgrisk import train as training
+
+    overrides = dict(item.split("=", 1) for item in (set_ or []))
+    cfg = training.TrainConfig.from_file(config_file or training.DEFAULT_CONFIG, overrides)
+    report = folds.dev_fold_report(cfg, seeds=seeds)
+    out = folds.write_report(report)
+    mean = report["mean"]
+    _print_table(f"served vs rules-only on held-out dev frames ({len(report['folds'])} folds)",
+                 ["metric", "mean"], [[k, str(v)] for k, v in mean.items()])
+    console.print(f"report: {out}")
+
+
 @app.command("predict")
 def predict_cmd(
     texts: Annotated[list[str], typer.Argument(help="Messages to classify.")],

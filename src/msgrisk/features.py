@@ -9,7 +9,7 @@ Four blocks, each a scikit-learn transformer over :class:`~msgrisk.rules.ParsedM
 
 The n-gram blocks are TF-IDF weighted with a fitted vocabulary, not hashed: every model
 weight keeps a readable name for ``Prediction.top_features``, and on dev the two score
-the same (docs/benchmarks.md, "Feature choices").
+the same (docs/model.md, "Feature choices").
 """
 
 from __future__ import annotations

@@ -225,6 +225,18 @@ def dev_labels(frame: pd.DataFrame, Y_weak: np.ndarray, is_dev: np.ndarray, cfg:
     return truth, "reviewed dev labels"
 
 
+def make_featurizer(cfg: TrainConfig) -> Any:
+    """The unfitted :class:`~msgrisk.features.MessageFeaturizer` a config describes."""
+    from msgrisk.features import MessageFeaturizer
+
+    return MessageFeaturizer(
+        ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df, max_features=cfg.max_features,
+        use_normalized=cfg.use_normalized, label_counts=cfg.label_counts,
+        char_ngram_range=((cfg.char_ngram_min, cfg.char_ngram_max)
+                          if cfg.char_ngram_max else None),
+        char_min_df=max(cfg.min_df, 3))
+
+
 def detector_dropout(X: Any, Y: np.ndarray, W: np.ndarray, columns: np.ndarray, weight: float
                      ) -> tuple[Any, np.ndarray, np.ndarray]:
     """Append a copy of the training rows with the detector columns zeroed.
@@ -249,7 +261,6 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     """Train, evaluate, write the bundle and reports, log to MLflow, maybe promote."""
     from msgrisk import bundle as bundles
     from msgrisk import labeling, rules
-    from msgrisk.features import MessageFeaturizer
     from msgrisk.model import LinearRiskModel
     from msgrisk.predict import Predictor
 
@@ -270,7 +281,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     t0 = time.perf_counter()
     nlp = rules.build_nlp()
     texts = frame["text"].tolist()
-    parsed = _parse(texts, nlp, cfg.batch_size, progress)
+    parsed = parse_texts(texts, nlp, cfg.batch_size, progress)
     timings["parse_s"] = time.perf_counter() - t0
 
     is_train = (frame["split"] == "train").to_numpy()
@@ -278,13 +289,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     Y, W = targets(frame, cfg)
     Y_dev, dev_against = dev_labels(frame, Y, is_dev, cfg, p)
     t0 = time.perf_counter()
-    featurizer = MessageFeaturizer(ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
-                                   max_features=cfg.max_features,
-                                   use_normalized=cfg.use_normalized,
-                                   label_counts=cfg.label_counts,
-                                   char_ngram_range=((cfg.char_ngram_min, cfg.char_ngram_max)
-                                                     if cfg.char_ngram_max else None),
-                                   char_min_df=max(cfg.min_df, 3))
+    featurizer = make_featurizer(cfg)
     train_msgs = [m for m, keep in zip(parsed, is_train, strict=True) if keep]
     featurizer.fit(train_msgs)
     X = featurizer.transform(parsed)
@@ -361,7 +366,8 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
                        time.perf_counter() - started)
 
 
-def _parse(texts: list[str], nlp: Any, batch_size: int, progress: bool) -> list[Any]:
+def parse_texts(texts: list[str], nlp: Any, batch_size: int, progress: bool) -> list[Any]:
+    """``rules.parse_batch`` in chunks, with a progress bar."""
     from tqdm.auto import tqdm
 
     from msgrisk import rules
