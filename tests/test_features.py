@@ -41,6 +41,22 @@ def test_char_ngrams_match_sklearn(parsed, ngram_range):
     assert (fast.sum(axis=1) > 0).sum() >= len(parsed)
 
 
+def test_char_ngrams_hashing_encoding_is_stateless_and_named(parsed):
+    block = CharNgramFeatures(encoding="hashing", n_features=2**10)
+    assert block.fit(parsed) is block
+    X = block.transform(parsed)
+    assert X.shape == (len(parsed), 2**10) and len(block.get_feature_names_out()) == 2**10
+    reference = block.vectorizer_.transform([m.normalized for m in parsed])
+    np.testing.assert_allclose(X.toarray(), reference.toarray(), rtol=1e-6)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1))).ravel()
+    np.testing.assert_allclose(norms[norms > 0], 1.0, rtol=1e-5)  # l2-normalised rows
+    assert block.get_feature_names_out()[0] == "chr:#0"
+    featurizer = MessageFeaturizer(min_df=1, char_encoding="hashing").fit(parsed)
+    assert featurizer.transform(parsed).shape[1] == len(featurizer.get_feature_names_out())
+    with pytest.raises(ValueError, match="'tfidf' or 'hashing'"):
+        CharNgramFeatures(encoding="bloom").fit(parsed)
+
+
 def test_char_ngrams_share_features_across_spelling_variants(parsed):
     block = CharNgramFeatures(min_df=1).fit(rules.parse_batch(["whatsapp me", "watsapp me"]))
     X = block.transform(rules.parse_batch(["whatsapp", "watsapp"])).toarray()

@@ -5,7 +5,7 @@ import pytest
 
 from msgrisk import labeling, rules
 from msgrisk.labels import RISK_LABELS
-from msgrisk.model import NEVER, union_threshold
+from msgrisk.model import NEVER, precision_lower_bound, union_threshold
 from msgrisk.train import served_vs_rules
 
 
@@ -58,6 +58,37 @@ def test_union_threshold_takes_the_highest_cut_among_equal_recalls():
     assert t_strict == pytest.approx(0.9)  # only the clean addition survives (2/3 >= 0.65)
 
 
+@pytest.mark.parametrize(("tp", "n", "low", "high"),
+                         [(30, 30, 0.90, 0.93), (600, 600, 0.994, 0.997), (40, 50, 0.68, 0.80)])
+def test_precision_lower_bound_is_the_wilson_bound(tp, n, low, high):
+    bound = precision_lower_bound(tp, n, 0.95)
+    assert low < bound < tp / n < high or low < bound < high <= tp / n
+    # the one-sided 95% Wilson bound: z = 1.6449 in the closed form
+    z, p = 1.6448536269514722, tp / n
+    closed = (p + z * z / (2 * n) - z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (
+        1 + z * z / n)
+    assert bound == pytest.approx(closed, rel=1e-9)
+    assert precision_lower_bound(tp, n, 0.0) == tp / n  # no confidence: the point estimate
+    assert precision_lower_bound(0, 0, 0.95) == 1.0
+
+
+def test_union_floor_confidence_lets_a_small_dev_set_add_recall():
+    """Rules 30/30 right on dev: the point floor (1.0) stops at the first false positive the
+    model ranks among its additions; the 95% bound (0.917) takes 8 hits for that 1 miss."""
+    hits_hi, fp, hits_lo = [0.90, 0.89, 0.88, 0.87], [0.85], [0.84, 0.83, 0.82, 0.81]
+    scores = np.r_[np.full(30, 0.2), hits_hi, fp, hits_lo, np.full(60, 0.1)]
+    y = np.r_[np.ones(34), [0], np.ones(4), np.zeros(60)].astype(bool)
+    rules_y = np.r_[np.ones(30), np.zeros(69)].astype(bool)
+    t_point, point = union_threshold(scores, rules_y, y, target=0.9)
+    t_bound, bound = union_threshold(scores, rules_y, y, target=0.9, confidence=0.95)
+    assert t_point == pytest.approx(0.87) and point["floor"] == 1.0
+    assert point["n_added"] == 4 and point["recall"] == pytest.approx(34 / 38)
+    assert t_bound == pytest.approx(0.81) and bound["n_added"] == 9
+    assert bound["floor"] == pytest.approx(precision_lower_bound(30, 30, 0.95))
+    assert bound["precision"] == pytest.approx(38 / 39) and bound["recall"] == 1.0
+    assert bound["rules_precision"] == 1.0 and bound["precision"] >= bound["floor"]
+
+
 def test_union_predictor_serves_every_rule_verdict(tiny_predictor):
     """With the model switched off (thresholds NEVER) a union bundle equals rules-only."""
     texts = ["text me on whatsapp 876 555 0142", "send the code you got by sms",
@@ -91,3 +122,20 @@ def test_served_vs_rules_union_curve_starts_at_the_rules_point():
     point = report["operating_point"]["macro"]
     assert point["model_recall"] == point["rules_recall"]  # served == rules here
     assert report["beats_rules_at_operating_point"] is False
+
+
+def test_training_warns_which_labels_the_model_adds_nothing_to(caplog):
+    from msgrisk.train import _warn_rules_only_labels
+
+    report = {"aggressive": {"threshold": NEVER, "floor": 1.0, "rules_flagged": 30.0},
+              "promise": {"threshold": 0.7, "floor": 0.95, "rules_flagged": 40.0}}
+    with caplog.at_level("WARNING", logger="msgrisk.train"):
+        _warn_rules_only_labels(report, floor_confidence=0.0)
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert "aggressive is served by the rules alone" in message and "30 messages" in message
+    assert "floor_confidence=0.95" in message  # says the fix
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="msgrisk.train"):
+        _warn_rules_only_labels(report, floor_confidence=0.95)
+    assert "floor_confidence" not in caplog.records[0].getMessage()

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 
@@ -174,17 +174,35 @@ class CharNgramFeatures(BaseEstimator, TransformerMixin):
     de-obfuscated text: robust to spelling variants and new phrasings ("whatsap",
     "watsapp", "wassap" share most of their n-grams), which is what lets the model carry
     a risk over to sentence frames it never saw.
+
+    ``encoding="hashing"`` swaps the fitted vocabulary for a stateless
+    ``HashingVectorizer`` (``n_features`` buckets, l2-normalised counts, no IDF); it is
+    kept so the choice can be re-measured (``msgrisk dev-folds --set
+    char_encoding=hashing``), and names its columns ``chr:#<bucket>``.
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (3, 5), min_df: int = 3,
-                 max_features: int | None = 100_000, sublinear_tf: bool = True):
+                 max_features: int | None = 100_000, sublinear_tf: bool = True,
+                 encoding: str = "tfidf", n_features: int = 2**18):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
+        self.encoding = encoding
+        self.n_features = n_features
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> CharNgramFeatures:
-        """Learn the vocabulary and IDF weights."""
+        """Learn the vocabulary and IDF weights (hashing: nothing to learn)."""
+        if self.encoding == "hashing":
+            self.vectorizer_ = HashingVectorizer(
+                analyzer="char_wb", ngram_range=tuple(self.ngram_range),
+                n_features=self.n_features, alternate_sign=False, norm="l2", dtype=np.float32)
+            self.feature_names_ = np.array([f"chr:#{i}" for i in range(self.n_features)],
+                                           dtype=object)
+            return self
+        if self.encoding != "tfidf":
+            raise ValueError(f"char n-gram encoding must be 'tfidf' or 'hashing', "
+                             f"not {self.encoding!r}")
         self.vectorizer_ = TfidfVectorizer(
             analyzer="char_wb", ngram_range=tuple(self.ngram_range), min_df=self.min_df,
             max_features=self.max_features, sublinear_tf=self.sublinear_tf, dtype=np.float32,
@@ -206,6 +224,9 @@ class CharNgramFeatures(BaseEstimator, TransformerMixin):
         TF-IDF re-done on the fitted vocabulary, without sklearn's per-call validation
         (``test_char_ngrams_match_sklearn`` pins the equivalence)."""
         check_is_fitted(self, "vectorizer_")
+        if self.encoding == "hashing":
+            coo = self.vectorizer_.transform([m.normalized for m in messages]).tocoo()
+            return coo.row, coo.col, coo.data
         vocab = self.vectorizer_.vocabulary_
         lo, hi = self.ngram_range
         rows: list[int] = []
@@ -295,7 +316,8 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2,
                  max_features: int | None = 100_000, use_normalized: bool = True,
                  detector_scale: float = 1.0, label_counts: bool = False,
-                 char_ngram_range: tuple[int, int] | None = (3, 5), char_min_df: int = 3):
+                 char_ngram_range: tuple[int, int] | None = (3, 5), char_min_df: int = 3,
+                 char_encoding: str = "tfidf"):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -304,6 +326,7 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
         self.label_counts = label_counts
         self.char_ngram_range = char_ngram_range
         self.char_min_df = char_min_df
+        self.char_encoding = char_encoding
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> MessageFeaturizer:
         """Fit every block."""
@@ -315,7 +338,7 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
                                         self.max_features))
         if self.char_ngram_range is not None:
             blocks.append(CharNgramFeatures(tuple(self.char_ngram_range), self.char_min_df,
-                                            self.max_features))
+                                            self.max_features, encoding=self.char_encoding))
         blocks.append(DetectorFeatures(self.detector_scale, self.label_counts))
         self.blocks_ = [block.fit(messages) for block in blocks]
         self.feature_names_ = np.concatenate([b.get_feature_names_out() for b in self.blocks_])

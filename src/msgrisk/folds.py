@@ -88,7 +88,8 @@ def dev_fold_report(cfg: TrainConfig | None = None, p: config.Paths | None = Non
         half = _halves(groups.to_numpy()[dev_idx], seed)
         for tune_half in (0, 1):
             A, B = half == tune_half, half != tune_half
-            model.tune_union_thresholds(X[dev_idx[A]], Y_dev[A], r_dev[A], run.precision_target)
+            model.tune_union_thresholds(X[dev_idx[A]], Y_dev[A], r_dev[A], run.precision_target,
+                                        run.floor_confidence)
             served = r_dev[B] | (scores[B] >= model.thresholds_).astype(int)
             curve = np.where(r_dev[B] == 1, 2.0, scores[B])
             folds.append({"seed": seed, "tuned_on_half": tune_half, "n_eval": int(B.sum()),

@@ -42,6 +42,7 @@ class TrainConfig:
     use_normalized: bool = True  #: add n-grams of the de-obfuscated text
     char_ngram_min: int = 3  #: character n-grams (within words, de-obfuscated text) from ...
     char_ngram_max: int = 5  #: ... to this length; 0 turns the block off
+    char_encoding: str = "tfidf"  #: character block: "tfidf" (fitted vocabulary) | "hashing"
     C: float = 4.0  #: inverse L2 regularisation of each logistic regression
     class_weight: str | None = "balanced"  #: class weighting of each logistic regression
     weak_threshold: float = 0.5  #: weak-label probability at which a label is positive
@@ -51,6 +52,7 @@ class TrainConfig:
     label_counts: bool = False  #: give the model the rules' per-label span counts as features
     combine: str = "union"  #: serving: "union" (rules OR model) | "overrides" (model + OVERRIDE_KINDS)
     tune_on: str = "reviewed"  #: dev labels for calibration/thresholds: "reviewed" | "weak"
+    floor_confidence: float = 0.0  #: >0.5: union floor = this lower bound of the rules' dev precision
     promote: str = "if-better"  #: "always" | "if-better" | "never"
     batch_size: int = 512  #: spaCy nlp.pipe batch size
     precision_target: dict[str, float] = field(
@@ -225,6 +227,22 @@ def dev_labels(frame: pd.DataFrame, Y_weak: np.ndarray, is_dev: np.ndarray, cfg:
     return truth, "reviewed dev labels"
 
 
+def _warn_rules_only_labels(report: dict[str, dict[str, float]], floor_confidence: float
+                            ) -> None:
+    """Say which labels the model adds nothing to, and what to try (no message text)."""
+    from msgrisk.model import NEVER
+
+    for label, entry in report.items():
+        if entry["threshold"] < NEVER:
+            continue
+        hint = ("" if floor_confidence > 0.5 else
+                "; on a small dev set the rules' point precision is a harsh floor: try "
+                "--set floor_confidence=0.95")
+        log.warning("%s is served by the rules alone: no model threshold keeps precision >= "
+                    "%.3f on dev (%d messages flagged by the rules)%s", label, entry["floor"],
+                    int(entry["rules_flagged"]), hint)
+
+
 def make_featurizer(cfg: TrainConfig) -> Any:
     """The unfitted :class:`~msgrisk.features.MessageFeaturizer` a config describes."""
     from msgrisk.features import MessageFeaturizer
@@ -234,7 +252,7 @@ def make_featurizer(cfg: TrainConfig) -> Any:
         use_normalized=cfg.use_normalized, label_counts=cfg.label_counts,
         char_ngram_range=((cfg.char_ngram_min, cfg.char_ngram_max)
                           if cfg.char_ngram_max else None),
-        char_min_df=max(cfg.min_df, 3))
+        char_min_df=max(cfg.min_df, 3), char_encoding=cfg.char_encoding)
 
 
 def detector_dropout(X: Any, Y: np.ndarray, W: np.ndarray, columns: np.ndarray, weight: float
@@ -302,7 +320,9 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
         rules_dev = metrics.indicator_matrix(
             [labeling.rules_labels(m) for m, keep in zip(parsed, is_dev, strict=True) if keep])
         threshold_report = model.tune_union_thresholds(X[is_dev], Y_dev, rules_dev,
-                                                       cfg.precision_target)
+                                                       cfg.precision_target,
+                                                       cfg.floor_confidence)
+        _warn_rules_only_labels(threshold_report, cfg.floor_confidence)
     else:
         threshold_report = model.tune_thresholds(X[is_dev], Y_dev, cfg.precision_target)
     timings["fit_s"] = time.perf_counter() - t0
