@@ -30,6 +30,16 @@ def test_bench_markdown_table_matches_json(tmp_path):
     assert "spacy 3.8.18" in text and "2026-11-23" in text
 
 
+def test_bench_doc_states_the_spacy_floor_against_the_baseline(tmp_path):
+    ours = {**SYSTEM, "stages": {"tokenizer_msg_per_s": 30000.0,
+                                 "spacy_pipeline_msg_per_s": 6000.0}}
+    tfidf = {**SYSTEM, "batch_msg_per_s": 20000.0, "throughput_vs_tfidf": 1.0}
+    bench = {"systems": {"systems": {"msgrisk": ours, "tfidf_lr": tfidf}}}
+    text = write_benchmarks_md(bench, tmp_path / "benchmarks.md").read_text()
+    assert "tokenizer alone runs at 30,000 msg/s (1.50× the baseline)" in text
+    assert "at 6,000 msg/s (0.30×)" in text
+
+
 @pytest.mark.slow
 def test_bench_small_run_measures_every_system(tiny_paths, tiny_bundle, tmp_path, monkeypatch):
     pytest.importorskip("spacy")
@@ -46,6 +56,8 @@ def test_bench_small_run_measures_every_system(tiny_paths, tiny_bundle, tmp_path
             assert s[key] is not None, (name, key)
         assert s["latency"]["n"] == 5 and s["peak_rss_mb"] > 0
     assert systems["msgrisk"]["test_macro_f1"] > 0.3
+    stages = systems["msgrisk"]["stages"]
+    assert stages["tokenizer_msg_per_s"] > stages["spacy_pipeline_msg_per_s"] > 0
     assert "minilm_lr" in systems  # measured, or skipped with the reason
     assert set(result["hostile"]["by_system"]["msgrisk"]) == {
         "digits_50k", "at_50k", "a_dot_30k", "spaced_whatsapp_5k"}

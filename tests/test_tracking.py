@@ -66,3 +66,56 @@ def test_tracking_load_predictor_from_registry_uri(mlflow_project):
     predictor = load_predictor("models:/msgrisk@champion")
     assert predictor.mode == "model"
     assert predictor.predict("call me on 876 555 0142").labels[0] == "off_platform"
+
+
+@pytest.mark.slow
+def test_mlflow_models_serve_answers_invocations_like_predict(mlflow_project):
+    """`mlflow models serve -m models:/msgrisk@champion --env-manager local` over a real
+    loopback socket returns the labels msgrisk's own predictor gives."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    texts = ["call me on 876 555 0142", "when will it ship?", "send me the code from the sms",
+             "you idiot, I will find you", "I guarantee it arrives Friday"]
+    expected = [
+        "|".join(p.labels) for p in load_predictor("models:/msgrisk@champion").predict_batch(texts)]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bindir = str(Path(sys.executable).parent)  # mlflow finds uvicorn on PATH
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "MLFLOW_DISABLE_TELEMETRY": "true"}
+    server = subprocess.Popen(
+        [str(Path(bindir) / "mlflow"), "models", "serve", "-m", "models:/msgrisk@champion",
+         "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            try:
+                if httpx.get(f"{url}/ping", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "mlflow models serve did not come up in 180 s"
+            time.sleep(1)
+        body = {"dataframe_split": {"columns": ["text"], "data": [[t] for t in texts]}}
+        response = httpx.post(f"{url}/invocations", json=body, timeout=60)
+        assert response.status_code == 200, response.text[:500]
+        rows = response.json()["predictions"]
+        assert [row["labels"] for row in rows] == expected
+        assert expected[0].startswith("off_platform") and expected[1] == "fine"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
