@@ -48,6 +48,24 @@ def test_predict_batch_equals_single_on_1000_messages(tiny_predictor, corpus_tex
     assert [b.to_dict() for b in batch] == [s.to_dict() for s in single]
 
 
+@pytest.mark.parametrize("mode", ["model", "rules"])
+def test_predict_batch_scores_repeats_once_and_keeps_every_row(tiny_predictor, rules_predictor,
+                                                                 mode, monkeypatch):
+    predictor = tiny_predictor if mode == "model" else rules_predictor
+    long = "call me on 876 555 0142 " + "x" * 6000
+    texts = ["call me on 876 555 0142", "thanks!", "call me on 876 555 0142", "", "thanks!",
+             long, long + "tail beyond the window", "call me on 876 555 0142"]
+    seen: list[int] = []
+    score = predictor.score
+    monkeypatch.setattr(predictor, "score", lambda t, batch_size=256: (seen.append(len(t)),
+                                                                       score(t, batch_size))[1])
+    batch = predictor.predict_batch(texts)
+    assert seen == [4]  # four distinct windows: the two long texts share theirs
+    assert [b.to_dict() for b in batch] == [predictor.predict(t).to_dict() for t in texts]
+    assert batch[0] is not batch[2] and batch[0].spans is not batch[2].spans
+    assert batch[5].truncated and batch[6].truncated and not batch[0].truncated
+
+
 def test_predict_contract_fields(tiny_predictor, corpus_texts):
     for text, p in zip(corpus_texts[:200], tiny_predictor.predict_batch(corpus_texts[:200]),
                        strict=True):

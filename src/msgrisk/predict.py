@@ -190,12 +190,23 @@ class Predictor:
         return top
 
     def predict_batch(self, texts: Sequence[str], batch_size: int = 256) -> list[Prediction]:
-        """Predictions for many texts; identical to :meth:`predict` one by one."""
+        """Predictions for many texts; identical to :meth:`predict` one by one.
+
+        Each distinct text is parsed and scored once (order messaging repeats short
+        replies a lot: ~30% of the sample corpus are repeats); every input still gets its
+        own :class:`Prediction`.
+        """
         checked = [_check_text(t) for t in texts]
         prepared = [prepare_text(t, self.max_chars) for t in checked]
         if not prepared:
             return []
-        parsed, scores, X = self.score([p[0] for p in prepared], batch_size=batch_size)
+        first: dict[str, int] = {}
+        inverse = [first.setdefault(text, len(first)) for text, _ in prepared]
+        parsed, scores, X = self.score(list(first), batch_size=batch_size)
+        if len(first) < len(prepared):
+            rows = np.asarray(inverse)
+            parsed, scores = [parsed[i] for i in inverse], scores[rows]
+            X = X[rows] if X is not None else None
         return self.decide(parsed, scores, X, [p[1] for p in prepared])
 
     def predict(self, text: str, sender_role: str | None = None,
