@@ -64,16 +64,21 @@ def _check_text(text: object) -> str:
     return text
 
 
-def _from_doc(text: str, doc: Any) -> ParsedMessage:
-    spans = list(doc._.msgrisk_spans)
-    if doc.text != text:  # sanitised: span offsets hold, but the text must be the original's
+def _from_doc(text: str, doc: Any, seen: str | None = None) -> ParsedMessage:
+    """``seen``: the text the pipeline was given (``doc.text``, which spaCy's lossless
+    tokenizer reproduces exactly; passing it saves rebuilding it from the tokens)."""
+    if seen is None:
+        seen = doc.text
+    underscore = doc._
+    spans = list(underscore.msgrisk_spans)
+    if seen != text:  # sanitised: span offsets hold, but the text must be the original's
         spans = [replace(s, text=text[s.start:s.end]) for s in spans]
     return ParsedMessage(
         text=text,
-        normalized=doc._.msgrisk_normalized,
+        normalized=underscore.msgrisk_normalized,
         spans=spans,
         doc=doc,
-        negated=dict(doc._.msgrisk_negated),
+        negated=dict(underscore.msgrisk_negated),
     )
 
 
@@ -121,8 +126,10 @@ def parse_batch(
             f"the pipeline has no {COMPONENT!r} component (has {pipeline.pipe_names}); "
             "build it with msgrisk.rules.build_nlp()"
         )
-    docs = pipeline.pipe((_safe(t) for t in texts), batch_size=batch_size)
-    return [_from_doc(text, doc) for text, doc in zip(texts, docs, strict=True)]
+    safe = [_safe(t) for t in texts]
+    docs = pipeline.pipe(safe, batch_size=batch_size)
+    return [_from_doc(text, doc, seen)
+            for text, seen, doc in zip(texts, safe, docs, strict=True)]
 
 
 def _parse_light(text: str) -> ParsedMessage:

@@ -7,6 +7,7 @@ import re
 import phonenumbers
 
 from msgrisk.labels import OFF_PLATFORM, SUSPICIOUS
+from msgrisk.rules.prefilter import ALL, DETECTORS
 from msgrisk.rules.spans import Found, Rule, clause_before, is_negated, rx, words
 
 _DIGIT = re.compile(r"\d")
@@ -112,10 +113,14 @@ _REPORTING = re.compile(
     r"|(?:is|was) (?:this|that) (?:from )?(?:you|kx)\b|reported (?:it|this|the link)"
 )
 _HOST = re.compile(r"^(?:https?://)?([^/?#:\s]+)")
+_URL_GATE = DETECTORS.add_pattern(_URL)
 
 
-def find_emails_urls(text: str, found: Found) -> None:
-    """E-mail addresses and links; shorteners and KX look-alikes also count as suspicious."""
+def find_emails_urls(text: str, found: Found, mask: int = ALL) -> None:
+    """E-mail addresses and links; shorteners and KX look-alikes also count as suspicious.
+
+    ``mask``: the text's :data:`~msgrisk.rules.prefilter.DETECTORS` scan (skips the URL
+    regex when none of its literals occurs; the default runs everything)."""
     email_spans: list[tuple[int, int]] = []
     if "@" in text:
         for m in _EMAIL.finditer(text):
@@ -123,7 +128,7 @@ def find_emails_urls(text: str, found: Found) -> None:
             if not _OFFICIAL.search(domain):
                 found.add(m.start(), m.end(), OFF_PLATFORM, "email", "email")
             email_spans.append(m.span())
-    if "." not in text:
+    if "." not in text or not _URL_GATE.allows(mask):
         return
     reporting: bool | None = None
     for m in _URL.finditer(text):
@@ -157,7 +162,10 @@ _LABELLED_HANDLE = rx(
 )
 
 
-def find_handles(text: str, found: Found) -> None:
+_LABELLED_HANDLE_GATE = DETECTORS.add_pattern(_LABELLED_HANDLE)
+
+
+def find_handles(text: str, found: Found, mask: int = ALL) -> None:
     """Social handles: ``@name`` and ``IG: name`` / ``my snap is name_22``."""
     if "@" in text:
         for m in _HANDLE.finditer(text):
@@ -165,6 +173,8 @@ def find_handles(text: str, found: Found) -> None:
                 continue
             if not is_negated(text, m.start(), m.end()):
                 found.add(m.start(), m.end(), OFF_PLATFORM, "social_handle", "handle")
+    if not _LABELLED_HANDLE_GATE.allows(mask):
+        return
     for m in _LABELLED_HANDLE.finditer(text):
         if not is_negated(text, m.start(), m.end()):
             found.add(m.start("h"), m.end("h"), OFF_PLATFORM, "social_handle", "handle")
@@ -202,13 +212,18 @@ _STRICT_BEFORE = re.compile(
 _APP_RX = re.compile(_APP)
 _APP_ALWAYS_RX = re.compile(_APP_ALWAYS)
 _STRICT_APPS = re.compile(r"^(?:dm|dms|inbox|text|sms|wa|snap|signal|tg|line app)$")
+_APP_GATE = DETECTORS.add_pattern(_APP_RX)
+_APP_ALWAYS_GATE = DETECTORS.add_pattern(_APP_ALWAYS_RX)
 
 
-def find_apps(text: str, found: Found) -> None:
+def find_apps(text: str, found: Found, mask: int = ALL) -> None:
     """An outside messenger named with an invitation ("add me on IG"), not merely mentioned."""
-    for m in _APP_ALWAYS_RX.finditer(text):
-        if not is_negated(text, m.start(), m.end()):
-            found.add(m.start(), m.end(), OFF_PLATFORM, "messaging_app", "app")
+    if _APP_ALWAYS_GATE.allows(mask):
+        for m in _APP_ALWAYS_RX.finditer(text):
+            if not is_negated(text, m.start(), m.end()):
+                found.add(m.start(), m.end(), OFF_PLATFORM, "messaging_app", "app")
+    if not _APP_GATE.allows(mask):
+        return
     for m in _APP_RX.finditer(text):
         name = m.group(0)
         before = clause_before(text, m.start(), 45)
@@ -304,11 +319,18 @@ CONTACT_RULES: tuple[Rule, ...] = (
 )
 
 
-def find_contact(text: str, found: Found) -> None:
-    """Run every off-platform detector on the normalised text."""
+_CONTACT_GATES = tuple(DETECTORS.add_pattern(r.pattern, r.triggers) for r in CONTACT_RULES)
+
+
+def find_contact(text: str, found: Found, mask: int = ALL) -> None:
+    """Run every off-platform detector on the normalised text.
+
+    ``mask``: ``DETECTORS.scan(text)``, to skip the regexes that cannot match (the
+    default, :data:`~msgrisk.rules.prefilter.ALL`, runs every one)."""
     find_phones(text, found)
-    find_emails_urls(text, found)
-    find_handles(text, found)
-    find_apps(text, found)
-    for rule in CONTACT_RULES:
-        rule.run(text, found)
+    find_emails_urls(text, found, mask)
+    find_handles(text, found, mask)
+    find_apps(text, found, mask)
+    for rule, gates in zip(CONTACT_RULES, _CONTACT_GATES, strict=True):
+        if gates.allows(mask):
+            rule.run(text, found)

@@ -7,6 +7,7 @@ from functools import cache
 from importlib import resources
 
 from msgrisk.labels import AGGRESSIVE, PROMISE
+from msgrisk.rules.prefilter import ALL, DETECTORS
 from msgrisk.rules.spans import Found, Rule, clause_before, is_question, rx, words
 
 
@@ -325,15 +326,30 @@ def _find_certainty_promise(text: str, found: Found) -> None:
             found.add(m.start(), m.end(), PROMISE, "promise_certainty", "promise_delivery")
 
 
-def find_tone(text: str, found: Found) -> None:
-    """Run the aggressive and promise detectors on the normalised text."""
-    for rule in AGGRESSIVE_RULES:
-        rule.run(text, found)
-    _vocative(text, found)
-    for rule in PROMISE_RULES:
-        rule.run(text, found)
-    _find_refund_promise(text, found)
-    _find_certainty_promise(text, found)
+_AGGRESSIVE_GATES = tuple(DETECTORS.add_pattern(r.pattern, r.triggers) for r in AGGRESSIVE_RULES)
+_PROMISE_GATES = tuple(DETECTORS.add_pattern(r.pattern, r.triggers) for r in PROMISE_RULES)
+_VOCATIVE_GATE = DETECTORS.add_pattern(_VOCATIVE)
+_REFUND_GATE = DETECTORS.add_pattern(_PROMISE_REFUND)
+_MARKER_GATE = DETECTORS.add_pattern(_MARKER)
+
+
+def find_tone(text: str, found: Found, mask: int = ALL) -> None:
+    """Run the aggressive and promise detectors on the normalised text.
+
+    ``mask``: ``DETECTORS.scan(text)``, to skip the regexes that cannot match (the
+    default, :data:`~msgrisk.rules.prefilter.ALL`, runs every one)."""
+    for rule, gates in zip(AGGRESSIVE_RULES, _AGGRESSIVE_GATES, strict=True):
+        if gates.allows(mask):
+            rule.run(text, found)
+    if _VOCATIVE_GATE.allows(mask):
+        _vocative(text, found)
+    for rule, gates in zip(PROMISE_RULES, _PROMISE_GATES, strict=True):
+        if gates.allows(mask):
+            rule.run(text, found)
+    if _REFUND_GATE.allows(mask):
+        _find_refund_promise(text, found)
+    if _MARKER_GATE.allows(mask):
+        _find_certainty_promise(text, found)
 
 
 _SELF_EVIDENT = re.compile(r"refund (?:you |u |yuh )?(?:on|double|straight)|keep|te devuelvo|(?:take|get) ")
