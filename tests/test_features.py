@@ -41,6 +41,25 @@ def test_char_ngrams_match_sklearn(parsed, ngram_range):
     assert (fast.sum(axis=1) > 0).sum() >= len(parsed)
 
 
+def test_char_ngrams_word_cache_is_exact_bounded_and_never_pickled(parsed, monkeypatch):
+    import pickle
+
+    from msgrisk import features
+
+    block = CharNgramFeatures(min_df=1).fit(parsed)
+    cold = block.transform(parsed).toarray()
+    assert block._word_cache  # filled by the first transform
+    np.testing.assert_array_equal(block.transform(parsed).toarray(), cold)  # warm == cold
+    restored = pickle.loads(pickle.dumps(block))
+    assert "_word_cache" not in restored.__dict__
+    np.testing.assert_array_equal(restored.transform(parsed).toarray(), cold)
+    monkeypatch.setattr(features, "_WORD_CACHE_MAX", 3)
+    small = rules.parse_batch(["whatsapp me"])
+    block.transform(small)  # over the bound: the cache is emptied before this call
+    assert set(block._word_cache) == {"whatsapp", "me"}
+    np.testing.assert_array_equal(block.transform(parsed).toarray(), cold)
+
+
 def test_char_ngrams_hashing_encoding_is_stateless_and_named(parsed):
     block = CharNgramFeatures(encoding="hashing", n_features=2**10)
     assert block.fit(parsed) is block

@@ -34,6 +34,8 @@ _ASCII_DIGIT = re.compile(r"[0-9]")  # the only digits _WORD can contain
 #: lemma/orth hash -> feature token (lower-cased, digits as ``0``); bounded, see lemma_tokens
 _TOKEN_CACHE: dict[int, str] = {}
 _TOKEN_CACHE_MAX = 500_000
+#: words whose character n-gram columns CharNgramFeatures keeps per fitted block
+_WORD_CACHE_MAX = 200_000
 _TOKEN_ATTRS = (LEMMA, ORTH, IS_PUNCT, IS_SPACE)
 
 
@@ -227,28 +229,48 @@ class CharNgramFeatures(BaseEstimator, TransformerMixin):
         if self.encoding == "hashing":
             coo = self.vectorizer_.transform([m.normalized for m in messages]).tocoo()
             return coo.row, coo.col, coo.data
-        vocab = self.vectorizer_.vocabulary_
-        lo, hi = self.ngram_range
+        cache = self.__dict__.setdefault("_word_cache", {})
+        if len(cache) > _WORD_CACHE_MAX:  # bounded: hostile input cannot grow it forever
+            cache.clear()
         rows: list[int] = []
         cols: list[int] = []
         counts: list[int] = []
         for r, message in enumerate(messages):
             seen: dict[int, int] = {}
             for word in message.normalized.lower().split():
-                w = f" {word} "
-                size = len(w)
-                for n in range(lo, hi + 1):
-                    for start in range(max(size - n + 1, 1)):
-                        j = vocab.get(w[start:start + n])
-                        if j is not None:
-                            seen[j] = seen.get(j, 0) + 1
-                    if size <= n:  # sklearn counts a word shorter than n once, then stops
-                        break
+                columns = cache.get(word)
+                if columns is None:
+                    columns = cache[word] = self._word_columns(word)
+                for j in columns:
+                    seen[j] = seen.get(j, 0) + 1
             rows.extend([r] * len(seen))
             cols.extend(seen)
             counts.extend(seen.values())
         return _tfidf_values(rows, cols, counts, len(messages), self.vectorizer_.idf_,
                              self.sublinear_tf)
+
+    def _word_columns(self, word: str) -> tuple[int, ...]:
+        """Vocabulary columns of one word's ``char_wb`` n-grams, one entry per occurrence
+        (``char_wb`` n-grams never cross words, so a message's counts are the sum over its
+        words and each word is analysed once per process)."""
+        vocab = self.vectorizer_.vocabulary_
+        lo, hi = self.ngram_range
+        w = f" {word} "
+        size = len(w)
+        out: list[int] = []
+        for n in range(lo, hi + 1):
+            for start in range(max(size - n + 1, 1)):
+                j = vocab.get(w[start:start + n])
+                if j is not None:
+                    out.append(j)
+            if size <= n:  # sklearn counts a word shorter than n once, then stops
+                break
+        return tuple(out)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = super().__getstate__()
+        state.pop("_word_cache", None)  # a per-process cache, never saved in a bundle
+        return state
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_")
