@@ -53,3 +53,17 @@ def test_model_contributions_sum_to_margin_minus_intercept():
     contrib = model.contributions(X[0], 1)
     margin = model.decision_function(X[0])[0, 1] - model.intercept_[1]
     assert sum(w for _, w in contrib) == pytest.approx(margin, abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_model_row_contributions_top_matches_the_full_order_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    X, Y = toy(seed=seed)
+    model = LinearRiskModel().fit(X, Y)
+    model.coef_ = np.round(rng.normal(size=(4, 60)), 1)  # few distinct values: many ties
+    indices = np.sort(rng.choice(60, size=40, replace=False))
+    values = np.round(rng.random(40), 1).astype(np.float32)
+    for label in range(4):
+        full = model.row_contributions(indices, values, label)
+        for top in (1, 5, 39, 40, 60):
+            assert model.row_contributions(indices, values, label, top=top) == full[:top]

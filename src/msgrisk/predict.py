@@ -184,9 +184,8 @@ class Predictor:
             if label == labels.FINE:
                 continue
             j = RISK_LABELS.index(label)
-            pairs = self.bundle.model.row_contributions(indices, values, j)
-            top[label] = [(str(self._names[k]), round(w, 4)) for k, w in pairs[:TOP_FEATURES]
-                          if w > 0]
+            pairs = self.bundle.model.row_contributions(indices, values, j, top=TOP_FEATURES)
+            top[label] = [(str(self._names[k]), round(w, 4)) for k, w in pairs if w > 0]
         return top
 
     def predict_batch(self, texts: Sequence[str], batch_size: int = 256) -> list[Prediction]:
