@@ -105,3 +105,18 @@ def test_pipeline_round_trips_to_disk(nlp, tmp_path: Path) -> None:  # type: ign
 )
 def test_pipeline_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+def test_detector_component_reads_the_handed_text_or_rebuilds_it():
+    from msgrisk import rules
+    from msgrisk.rules.pipeline import TEXT_KEY
+
+    nlp = rules.build_nlp()
+    text = "text me on w h a t s a p p 876 555 0142"
+    direct = nlp(text)  # no handed text: the component rebuilds it from the tokens
+    handed = nlp.make_doc(text)
+    handed.user_data[TEXT_KEY] = text
+    handed = nlp(handed)
+    assert TEXT_KEY not in handed.user_data  # popped: nothing left on the doc
+    assert handed._.msgrisk_spans == direct._.msgrisk_spans and direct._.msgrisk_spans
+    assert handed._.msgrisk_normalized == direct._.msgrisk_normalized

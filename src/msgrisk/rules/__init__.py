@@ -7,16 +7,17 @@ saved with ``build_nlp().to_disk(path)`` loads with ``spacy.load(path)`` afterwa
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from msgrisk.rules import lfs as _lfs  # noqa: F401  (registers the labeling functions)
 from msgrisk.rules.normalize import Normalized, normalize
 from msgrisk.rules.parsed import FEATURE_NAMES, ParsedMessage
-from msgrisk.rules.pipeline import COMPONENT, build_nlp, default_nlp, detect
+from msgrisk.rules.pipeline import COMPONENT, TEXT_KEY, build_nlp, default_nlp, detect
 from msgrisk.rules.registry import ABSTAIN, LABELING_FUNCTIONS, LabelingFunction, rules_version
 from msgrisk.rules.spans import SPAN_KINDS, Span
 
@@ -127,9 +128,17 @@ def parse_batch(
             "build it with msgrisk.rules.build_nlp()"
         )
     safe = [_safe(t) for t in texts]
-    docs = pipeline.pipe(safe, batch_size=batch_size)
+    docs = pipeline.pipe(_tokenized(pipeline, safe), batch_size=batch_size)
     return [_from_doc(text, doc, seen)
             for text, seen, doc in zip(texts, safe, docs, strict=True)]
+
+
+def _tokenized(pipeline: Language, texts: Sequence[str]) -> Iterator[Doc]:
+    """Tokenized docs carrying their text for the detector component (see TEXT_KEY)."""
+    for text in texts:
+        doc = pipeline.make_doc(text)
+        doc.user_data[TEXT_KEY] = text
+        yield doc
 
 
 def _parse_light(text: str) -> ParsedMessage:

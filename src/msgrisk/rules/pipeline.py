@@ -117,6 +117,11 @@ for _name in ("msgrisk_spans", "msgrisk_normalized", "msgrisk_negated"):
         Doc.set_extension(_name, default=None)
 
 
+#: ``doc.user_data`` key under which :func:`msgrisk.rules.parse_batch` hands the
+#: component the text it tokenized (popped by the component).
+TEXT_KEY = "msgrisk_text"
+
+
 class DetectorComponent:
     """spaCy component storing detector results on ``doc._.msgrisk_*`` (stateless)."""
 
@@ -124,7 +129,10 @@ class DetectorComponent:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        result = detect(doc.text)
+        # the text parse_batch tokenized, when it left it (``doc.text`` rebuilds the string
+        # from the tokens: ~15 µs a message); equal to doc.text by construction
+        text = doc.user_data.pop(TEXT_KEY, None)
+        result = detect(doc.text if text is None else text)
         underscore = doc._  # one Underscore object for the three writes
         underscore.msgrisk_spans = result.spans
         underscore.msgrisk_normalized = result.normalized.text
