@@ -15,7 +15,9 @@ the same (docs/model.md, "Feature choices").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -236,13 +238,13 @@ class CharNgramFeatures(BaseEstimator, TransformerMixin):
         cols: list[int] = []
         counts: list[int] = []
         for r, message in enumerate(messages):
-            seen: dict[int, int] = {}
+            per_word = []
             for word in message.normalized.lower().split():
                 columns = cache.get(word)
                 if columns is None:
                     columns = cache[word] = self._word_columns(word)
-                for j in columns:
-                    seen[j] = seen.get(j, 0) + 1
+                per_word.append(columns)
+            seen = Counter(chain.from_iterable(per_word))
             rows.extend([r] * len(seen))
             cols.extend(seen)
             counts.extend(seen.values())
