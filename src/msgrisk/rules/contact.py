@@ -7,7 +7,7 @@ import re
 import phonenumbers
 
 from msgrisk.labels import OFF_PLATFORM, SUSPICIOUS
-from msgrisk.rules.prefilter import ALL, DETECTORS
+from msgrisk.rules.prefilter import ALL, DETECTORS, rule_gates
 from msgrisk.rules.spans import Found, Rule, clause_before, is_negated, rx, words
 
 _DIGIT = re.compile(r"\d")
@@ -319,7 +319,7 @@ CONTACT_RULES: tuple[Rule, ...] = (
 )
 
 
-_CONTACT_GATES = tuple(DETECTORS.add_pattern(r.pattern, r.triggers) for r in CONTACT_RULES)
+_CONTACT_GATES = rule_gates(CONTACT_RULES)
 
 
 def find_contact(text: str, found: Found, mask: int = ALL) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from msgrisk.labels import SUSPICIOUS
-from msgrisk.rules.prefilter import ALL, DETECTORS
+from msgrisk.rules.prefilter import ALL, rule_gates
 from msgrisk.rules.spans import Found, Rule, rx, words
 
 # A request cue in the clause before a secret: "send me your OTP", "what's the code".
@@ -213,7 +213,7 @@ FRAUD_RULES: tuple[Rule, ...] = (
 )
 
 
-_FRAUD_GATES = tuple(DETECTORS.add_pattern(r.pattern, r.triggers) for r in FRAUD_RULES)
+_FRAUD_GATES = rule_gates(FRAUD_RULES)
 
 
 def find_fraud(text: str, found: Found, mask: int = ALL) -> None:

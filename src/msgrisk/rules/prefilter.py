@@ -26,6 +26,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 try:  # Python 3.11+
     import re._constants as _c
@@ -317,6 +318,12 @@ class Prefilter:
 
 #: The process-wide prefilter the detector modules register with at import.
 DETECTORS = Prefilter()
+
+
+def rule_gates(rules: Iterable[Any]) -> tuple[Gates, ...]:
+    """Register each ``Rule``'s pattern and trigger words with :data:`DETECTORS`; one
+    :class:`Gates` per rule, in order (zip them with the rules at run time)."""
+    return tuple(DETECTORS.add_pattern(rule.pattern, rule.triggers) for rule in rules)
 
 
 def _trie_regex(literals: Iterable[str]) -> str:

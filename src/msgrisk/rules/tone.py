@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 
 from msgrisk.labels import AGGRESSIVE, PROMISE
-from msgrisk.rules.prefilter import ALL, DETECTORS
+from msgrisk.rules.prefilter import ALL, DETECTORS, rule_gates
 from msgrisk.rules.spans import Found, Rule, clause_before, is_question, rx, words
 
 
@@ -326,8 +326,8 @@ def _find_certainty_promise(text: str, found: Found) -> None:
             found.add(m.start(), m.end(), PROMISE, "promise_certainty", "promise_delivery")
 
 
-_AGGRESSIVE_GATES = tuple(DETECTORS.add_pattern(r.pattern, r.triggers) for r in AGGRESSIVE_RULES)
-_PROMISE_GATES = tuple(DETECTORS.add_pattern(r.pattern, r.triggers) for r in PROMISE_RULES)
+_AGGRESSIVE_GATES = rule_gates(AGGRESSIVE_RULES)
+_PROMISE_GATES = rule_gates(PROMISE_RULES)
 _VOCATIVE_GATE = DETECTORS.add_pattern(_VOCATIVE)
 _REFUND_GATE = DETECTORS.add_pattern(_PROMISE_REFUND)
 _MARKER_GATE = DETECTORS.add_pattern(_MARKER)
