@@ -263,11 +263,20 @@ def run_bench(n_messages: int = 20_000, paths: Any = None, include_embed: bool =
                         "baselines. Cold load = process start to first prediction."}
     result = {"systems": section, "hostile": {"repeats": hostile_repeats, "by_system": hostile}}
     if write:
-        bench_path = p.reports / "bench.json"
-        reporting.merge_json_section(bench_path, "systems", section)
-        bench = reporting.merge_json_section(bench_path, "hostile", result["hostile"])
-        write_benchmarks_md(bench, p.root / "docs" / "benchmarks.md")
+        record(p, systems=section, hostile=result["hostile"])
     return result
+
+
+def record(p: Any, **sections: Any) -> dict[str, Any]:
+    """Merge ``sections`` into ``reports/bench.json`` and re-render ``docs/benchmarks.md``
+    from the result, so the doc never lags the JSON; returns the merged bench."""
+    from msgrisk import reporting
+
+    bench: dict[str, Any] = {}
+    for name, value in sections.items():
+        bench = reporting.merge_json_section(p.reports / "bench.json", name, value)
+    write_benchmarks_md(bench, p.root / "docs" / "benchmarks.md")
+    return bench
 
 
 def _add_ratios(systems: dict[str, Any]) -> None:
@@ -437,8 +446,7 @@ def run_scaling(sizes: tuple[int, ...] = (10_000, 30_000, 100_000), paths: Any =
                        "(worker start-up included)."}
     if write:
         _scaling_plot(rows, p.figures / "scaling.png")
-        bench = reporting.merge_json_section(p.reports / "bench.json", "scaling", section)
-        write_benchmarks_md(bench, p.root / "docs" / "benchmarks.md")
+        record(p, scaling=section)
     return section
 
 

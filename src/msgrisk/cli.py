@@ -183,15 +183,12 @@ def loadtest(
 ) -> None:
     """Start the server on 127.0.0.1 and load-test it; results go to reports/bench.json."""
     from msgrisk import config
-    from msgrisk.bench import write_benchmarks_md
+    from msgrisk.bench import record
     from msgrisk.loadtest import run_load_test
-    from msgrisk.reporting import merge_json_section
 
     result = run_load_test(n_requests=n_requests, concurrency=concurrency, timeout_s=timeout_s,
                            model=model)
-    p = config.paths()
-    bench = merge_json_section(p.reports / "bench.json", "load_test", result)
-    write_benchmarks_md(bench, p.root / "docs" / "benchmarks.md")  # the doc's load-test row
+    record(config.paths(), load_test=result)
     console.print_json(json.dumps(result, default=str))
     if result.get("errors"):
         raise typer.Exit(1)

@@ -282,8 +282,8 @@ def bench_spark(n_messages: int = 30_000) -> dict[str, Any]:
     import tempfile
 
     from msgrisk.batch import predict_file
+    from msgrisk.bench import record
     from msgrisk.predict import load_predictor
-    from msgrisk.reporting import merge_json_section
     from msgrisk.tracking import predictions_frame
 
     p = config.paths()
@@ -336,10 +336,7 @@ def bench_spark(n_messages: int = 30_000) -> dict[str, Any]:
     # why: executors import msgrisk later than the driver; edits in between explain mismatches
     result["code_changed_during_run"] = _code_hash() != result.pop("code_hash_before")
     result["chosen"] = "msgrisk.spark.score (iterator pandas_udf + addFile bundle)"
-    bench = merge_json_section(p.reports / "bench.json", "spark", result)
-    from msgrisk.bench import write_benchmarks_md
-
-    write_benchmarks_md(bench, p.root / "docs" / "benchmarks.md")  # the doc's Spark row
+    record(p, spark=result)
     return result
 
 
