@@ -16,10 +16,10 @@ export DO_NOT_TRACK := true
 export PYTHONHASHSEED := 0
 
 SRC := $(shell find src/msgrisk -name '*.py' 2>/dev/null)
-SYNTH_SRC := $(wildcard src/msgrisk/synth/*.py)
-RULES_SRC := $(wildcard src/msgrisk/rules/*.py src/msgrisk/rules/lexicons/*) src/msgrisk/labeling.py
-TRAIN_SRC := $(wildcard src/msgrisk/features.py src/msgrisk/model.py src/msgrisk/train.py \
-	src/msgrisk/bundle.py src/msgrisk/tracking.py src/msgrisk/predict.py src/msgrisk/splits.py)
+SYNTH_SRC := $(wildcard src/msgrisk/corpus/synth/*.py)
+RULES_SRC := $(wildcard src/msgrisk/rules/*.py src/msgrisk/rules/lexicons/*) src/msgrisk/training/labeling.py
+TRAIN_SRC := $(wildcard src/msgrisk/training/*.py src/msgrisk/pipeline.py src/msgrisk/corpus/reviewed.py \
+	src/msgrisk/serving/predict.py src/msgrisk/corpus/splits.py) $(wildcard data/reviewed/reviewed.csv)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock data label train evaluate dev-folds serve-mlflow bench harden bench-embed bench-spark bench-scaling test test-all test-notebooks lint format serve clean
@@ -80,7 +80,7 @@ bench-embed: models/champion/manifest.json  ## bench incl. MiniLM embeddings + L
 	$(MSGRISK) bench --embed
 
 bench-spark: models/champion/manifest.json  ## Spark local[2] vs predict_batch vs predict-file --workers 2 on 30k messages
-	$(PY) -c "from msgrisk.spark import bench_spark; bench_spark()"
+	$(PY) -c "from msgrisk.evaluation.bench import run_bench_spark; run_bench_spark()"
 
 bench-scaling: $(STAMP)  ## time make train at 10k/30k/100k messages, predict-file with 1/2 workers
 	$(MSGRISK) bench-scaling
@@ -90,7 +90,7 @@ test: $(STAMP)  ## run the default (fast) test suite
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
 
 test-notebooks: $(STAMP)  ## execute every notebook against a small trained project
-	@$(PY) -m pytest -m slow tests/test_notebooks.py $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -m slow tests/analysis/test_notebooks.py $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no notebook tests collected"; exit 1; fi; exit $$rc
 
 test-all: $(STAMP)  ## run every test, including slow ones

@@ -20,8 +20,8 @@ GOLD = config.PROJECT_ROOT / "data" / "gold" / "gold.csv"
 @pytest.fixture(scope="session")
 def tiny_paths(tmp_path_factory: pytest.TempPathFactory) -> config.Paths:
     """Paths of a temp project holding a 4,000-message corpus, weak labels and gold."""
-    from msgrisk import labeling
-    from msgrisk.synth.generator import write_corpus
+    from msgrisk.corpus.synth.generator import write_corpus
+    from msgrisk.training import labeling
 
     root = tmp_path_factory.mktemp("project")
     p = config.Paths(root=root, data=root / "data", models=root / "models",
@@ -36,7 +36,7 @@ def tiny_paths(tmp_path_factory: pytest.TempPathFactory) -> config.Paths:
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_paths: config.Paths) -> Path:
     """A trained, promoted bundle (no MLflow) built from the tiny corpus."""
-    from msgrisk.train import TrainConfig, train
+    from msgrisk.pipeline import TrainConfig, train
 
     result = train(TrainConfig(min_df=1), tiny_paths, log_mlflow=False, progress=False)
     assert result.promoted
@@ -45,7 +45,7 @@ def tiny_bundle(tiny_paths: config.Paths) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_predictor(tiny_bundle: Path):
-    from msgrisk.bundle import load_bundle
-    from msgrisk.predict import Predictor
+    from msgrisk.serving.predict import Predictor
+    from msgrisk.training.bundle import load_bundle
 
     return Predictor(load_bundle(tiny_bundle, allow_outside=True))

@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
+from msgrisk import _legacy
 from msgrisk.labels import ALL_LABELS, FINE, RISK_LABELS
-from msgrisk.predict import (
+from msgrisk.serving.predict import (
     Prediction,
     Predictor,
     Span,
@@ -31,3 +32,4 @@ __all__ = [
     "redact",
 ]
 __version__ = "0.1.0"
+_legacy.install()

@@ -45,7 +45,7 @@ def data_synth(
 ) -> None:
     """Generate the sample historical corpus: messages.parquet/.csv and truth.parquet."""
     from msgrisk import config
-    from msgrisk.synth.generator import write_corpus
+    from msgrisk.corpus.synth.generator import write_corpus
 
     p = config.paths()
     report = write_corpus(out or p.raw, seed=seed, n_messages=n_messages,
@@ -58,7 +58,8 @@ def data_synth(
 @data_app.command("validate")
 def data_validate(path: Path) -> None:
     """Validate a raw messages file; quarantined rows go to data/quarantine/."""
-    from msgrisk import config, dataset
+    from msgrisk import config
+    from msgrisk.corpus import dataset
 
     result = dataset.load_messages(path, quarantine_dir=config.paths().quarantine)
     console.print_json(json.dumps(result.summary()))
@@ -67,7 +68,7 @@ def data_validate(path: Path) -> None:
 @app.command()
 def label() -> None:
     """Apply the labeling functions and the label model: data/interim/weak_labels.parquet."""
-    from msgrisk import labeling
+    from msgrisk.training import labeling
 
     report = labeling.run_labeling()
     console.print_json(json.dumps(report.get("vs_truth", report.get("overall", {})),
@@ -90,7 +91,7 @@ def train(
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
 ) -> None:
     """Train a bundle, evaluate it, register it in MLflow and promote it if better."""
-    from msgrisk import train as training
+    from msgrisk import pipeline as training
 
     overrides = dict(item.split("=", 1) for item in (set_ or []))
     cfg = training.TrainConfig.from_file(config_file or training.DEFAULT_CONFIG, overrides)
@@ -110,8 +111,8 @@ def dev_folds(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: key=value.")] = None,
 ) -> None:
     """Compare a training config with rules-only on unseen frames of dev (never test)."""
-    from msgrisk import folds
-    from msgrisk import train as training
+    from msgrisk import pipeline as training
+    from msgrisk.evaluation import folds
 
     overrides = dict(item.split("=", 1) for item in (set_ or []))
     cfg = training.TrainConfig.from_file(config_file or training.DEFAULT_CONFIG, overrides)
@@ -129,7 +130,7 @@ def predict_cmd(
     model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
 ) -> None:
     """Classify messages: one JSON line per text."""
-    from msgrisk.predict import load_predictor
+    from msgrisk.serving.predict import load_predictor
 
     predictor = load_predictor(model)
     for p in predictor.predict_batch(texts):
@@ -139,7 +140,7 @@ def predict_cmd(
 @app.command("redact")
 def redact_cmd(text: str) -> None:
     """Mask contact details and secrets in a message."""
-    from msgrisk.predict import redact
+    from msgrisk.serving.predict import redact
 
     sys.stdout.write(redact(text) + "\n")
 
@@ -155,7 +156,7 @@ def predict_file_cmd(
     model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
 ) -> None:
     """Score a file: input columns + labels, primary_label, score_*, source, error."""
-    from msgrisk.batch import predict_file
+    from msgrisk.serving.batch import predict_file
 
     summary = predict_file(input, output, text_column=text_column, batch_size=batch_size,
                            workers=workers, model=model)
@@ -169,7 +170,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API (POST /predict, POST /redact, GET /health, docs at /docs)."""
-    from msgrisk.serve import run
+    from msgrisk.serving.http import run
 
     run(host=host, port=port, workers=workers)
 
@@ -183,8 +184,8 @@ def loadtest(
 ) -> None:
     """Start the server on 127.0.0.1 and load-test it; results go to reports/bench.json."""
     from msgrisk import config
-    from msgrisk.bench import record
-    from msgrisk.loadtest import run_load_test
+    from msgrisk.evaluation.bench import record
+    from msgrisk.evaluation.loadtest import run_load_test
 
     result = run_load_test(n_requests=n_requests, concurrency=concurrency, timeout_s=timeout_s,
                            model=model)
@@ -203,7 +204,7 @@ def evaluate(
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
 ) -> None:
     """Score the champion on test, gold and the public datasets: reports/evaluation.json."""
-    from msgrisk.evaluate import evaluate as run_evaluation
+    from msgrisk.evaluation.evaluate import evaluate as run_evaluation
 
     report = run_evaluation(model, None, external_dir, log_mlflow=not no_mlflow)
     rows = []
@@ -233,7 +234,7 @@ def bench(
                              ] = 1000,
 ) -> None:
     """Benchmark msgrisk vs rules-only, TF-IDF+LR and spaCy textcat: reports/bench.json."""
-    from msgrisk.bench import run_bench
+    from msgrisk.evaluation.bench import run_bench
 
     result = run_bench(n_messages=n_messages, include_embed=embed,
                        textcat_epochs=textcat_epochs, n_latency=latency_calls)
@@ -246,7 +247,7 @@ def bench_scaling(
                      ] = "10000,30000,100000",
 ) -> None:
     """Time the training pipeline per corpus size and predict-file per worker count."""
-    from msgrisk.bench import run_scaling
+    from msgrisk.evaluation.bench import run_scaling
 
     result = run_scaling(tuple(int(x) for x in sizes.split(",")))
     console.print_json(json.dumps(result, default=str)[:20000])
@@ -262,7 +263,7 @@ def score_spark(
         help="Bundle path or models:/msgrisk@champion (default: the champion).")] = None,
 ) -> None:
     """Score a message table on Apache Spark; same output columns as predict-file."""
-    from msgrisk.spark import score_path
+    from msgrisk.serving.spark import score_path
 
     console.print_json(json.dumps(score_path(input=input, output=output, text_column=text_column,
                                              master=master, model=model), default=str))
@@ -276,8 +277,8 @@ def harden_bench(
 ) -> None:
     """Fuzz predict/redact/rules and time hostile inputs: reports/fuzz.json, bench.json."""
     from msgrisk import config
-    from msgrisk.hardening import run_hardening_bench
-    from msgrisk.predict import load_predictor
+    from msgrisk.evaluation.hardening import run_hardening_bench
+    from msgrisk.serving.predict import load_predictor
 
     result = run_hardening_bench(config.paths().reports, n_fuzz, repeats,
                                  predictor=load_predictor(model))
@@ -313,7 +314,7 @@ def review_queue_cmd(
     text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
 ) -> None:
     """Queue uncertain messages and rules/model disagreements for human review."""
-    from msgrisk.review import review_queue
+    from msgrisk.analysis.review import review_queue
 
     summary = review_queue(input, output, band=_band(band), limit=limit, model=model,
                            text_column=text_column)
@@ -327,7 +328,7 @@ def feedback_import_cmd(
                                                   "data/gold/feedback.csv).")] = None,
 ) -> None:
     """Merge reviewed decisions into data/gold/feedback.csv (validated, deduplicated)."""
-    from msgrisk.feedback import import_feedback
+    from msgrisk.analysis.feedback import import_feedback
 
     report = import_feedback(queue, feedback_csv=feedback)
     console.print_json(json.dumps({k: v for k, v in report.items()
@@ -339,7 +340,7 @@ def audit_labels_cmd(
     folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
 ) -> None:
     """Find suspected weak-label errors with cleanlab: reports/label_issues.csv."""
-    from msgrisk.audit import audit_labels
+    from msgrisk.analysis.audit import audit_labels
 
     report = audit_labels(folds=folds)
     console.print_json(json.dumps(report, default=str))
@@ -354,7 +355,7 @@ def drift(
     output: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
 ) -> None:
     """Compare two message batches; exits 1 when any label's PSI exceeds the threshold."""
-    from msgrisk.drift import drift_report
+    from msgrisk.analysis.drift import drift_report
 
     report = drift_report(reference, new, model=model, psi_threshold=psi_threshold,
                           output=output)

@@ -6,7 +6,9 @@ them and never appears together with another label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 SUSPICIOUS = "suspicious"
 OFF_PLATFORM = "off_platform"
@@ -76,3 +78,9 @@ def from_vector(indicators: Iterable[int | bool | float]) -> tuple[str, ...]:
     if len(values) != len(RISK_LABELS):
         raise LabelError(f"expected {len(RISK_LABELS)} indicators, got {len(values)}")
     return canonical(label for label, on in zip(RISK_LABELS, values, strict=True) if on)
+
+
+def indicator_matrix(label_sets: Iterable[Sequence[str] | str]) -> np.ndarray:
+    """(n, 4) 0/1 matrix from label tuples or ``|``-joined strings."""
+    rows = [to_vector(parse(x) if isinstance(x, str) else x) for x in label_sets]
+    return np.asarray(rows, dtype=int).reshape(len(rows), len(RISK_LABELS))

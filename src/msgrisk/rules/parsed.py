@@ -67,18 +67,6 @@ class ParsedMessage:
         """Detector names that produced spans of ``kind``."""
         return {span.rule for span in self.spans if span.kind == kind}
 
-    @cached_property
-    def votes(self) -> dict[str, str]:
-        """LF name -> label for every labeling function that did not abstain."""
-        from msgrisk.rules.registry import ABSTAIN, LABELING_FUNCTIONS, spanless_lfs
-
-        out: dict[str, str] = {}
-        for lf in LABELING_FUNCTIONS if self.spans else spanless_lfs():
-            vote = lf(self)
-            if vote is not ABSTAIN:
-                out[lf.name] = vote
-        return out
-
     def features(self) -> dict[str, float]:
         """Detector-derived numeric features; keys are always :data:`FEATURE_NAMES`."""
         feats = dict.fromkeys(FEATURE_NAMES, 0.0)

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, evaluation reports, baselines, benchmarks, hardening and load tests."""
