@@ -55,6 +55,25 @@ def data_synth(
                                             "distinct_frames_per_label")}, default=str))
 
 
+@data_app.command("reviewed")
+def data_reviewed(
+    folder: Annotated[Path | None, typer.Option(help="Reviewed-set folder (default "
+                                                "data/reviewed).")] = None,
+) -> None:
+    """Rebuild data/reviewed/reviewed.csv from the writers', annotators' and adjudicators'
+    files under raw/ (agreement, leakage and coverage in reviewed_stats.json)."""
+    from msgrisk import config
+    from msgrisk.corpus import reviewed
+
+    p = config.paths()
+    target = folder or (config.PROJECT_ROOT / "data" / "reviewed")
+    result = reviewed.build_default(target, p.gold_csv)
+    out = reviewed.write(result, target)
+    reviewed.update_datasheet(target / "README.md", result.stats)
+    console.print(f"wrote {out} ({len(result.frame)} messages) and the datasheet's tables")
+    console.print_json(json.dumps(result.stats["coverage"]))
+
+
 @data_app.command("validate")
 def data_validate(path: Path) -> None:
     """Validate a raw messages file; quarantined rows go to data/quarantine/."""
@@ -102,6 +121,26 @@ def train(
                  "served P", "served R", "served R @ rules P"], result.comparison())
     console.print(f"bundle: {result.bundle_path}  time: {result.seconds:.1f}s  "
                   f"mlflow: {result.mlflow.get('registered_version', '-')}")
+
+
+@app.command("dev-sweep")
+def dev_sweep(
+    grid: Annotated[list[str], typer.Option("--grid", help="key=v1,v2,... (fit-time fields: "
+                                            "reviewed_weight, weak_weight, C, class_weight)")],
+) -> None:
+    """Compare training configs on writer-disjoint halves of reviewed-dev (never test):
+    reports/dev_sweep.json."""
+    from msgrisk import config
+    from msgrisk.evaluation.folds import reviewed_dev_sweep
+
+    spec = {k: v.split(",") for k, v in (item.split("=", 1) for item in grid)}
+    report = reviewed_dev_sweep(spec)
+    p = config.paths()
+    p.reports.mkdir(parents=True, exist_ok=True)
+    (p.reports / "dev_sweep.json").write_text(json.dumps(report, indent=2))
+    rows = report["rows"]
+    _print_table("reviewed-dev sweep (held-out writer halves)", list(rows[0]),
+                 [[str(v) for v in r.values()] for r in rows])
 
 
 @app.command("dev-folds")

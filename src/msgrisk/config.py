@@ -82,6 +82,17 @@ class Paths:
         return self.gold / "gold.csv"
 
     @property
+    def reviewed(self) -> Path:
+        return self.data / "reviewed"
+
+    @property
+    def reviewed_csv(self) -> Path:
+        """The reviewed seed set: the data dir's own, else the one shipped with the project
+        (it encodes the policy, so a team's own data dir trains with it too)."""
+        own = self.reviewed / "reviewed.csv"
+        return own if own.is_file() else PROJECT_ROOT / "data" / "reviewed" / "reviewed.csv"
+
+    @property
     def feedback_csv(self) -> Path:
         return self.gold / "feedback.csv"
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from msgrisk import config
+from msgrisk import config, labels
 from msgrisk.corpus import splits
 from msgrisk.evaluation import metrics, plots
 from msgrisk.labels import RISK_LABELS
@@ -32,6 +32,7 @@ from msgrisk.training.train import (
     apply_feedback,
     detector_dropout,
     dev_labels,
+    load_reviewed_frame,
     load_training_frame,
     make_featurizer,
     parse_texts,
@@ -52,8 +53,8 @@ class TrainResult:
     def table(self) -> list[list[str]]:
         """Per-label P/R/F1 rows for test and gold (model and rules-only)."""
         rows = {}
-        for dataset in ("test", "gold"):
-            for system in ("model", "rules"):
+        for dataset in ("reviewed_test", "gold", "test"):
+            for system in ("model", "rules", "model_only", "tfidf_lr"):
                 m = self.metrics.get(dataset, {}).get(system)
                 if m:
                     rows[f"{dataset}/{system}"] = m
@@ -63,7 +64,7 @@ class TrainResult:
         """Served vs rules-only per dataset and label: rules P/R, served P/R at the dev
         thresholds, and served recall read off its curve at the rules' precision."""
         rows = []
-        for dataset in ("test", "gold"):
+        for dataset in ("reviewed_test", "gold", "test"):
             m = self.metrics.get(dataset, {}).get("served_vs_rules", {})
             point, curve = m.get("operating_point", {}), m.get("at_equal_precision", {})
             for label, v in point.items():
@@ -77,11 +78,20 @@ class TrainResult:
 
 def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
           log_mlflow: bool = True, progress: bool = True) -> TrainResult:
-    """Train, evaluate, write the bundle and reports, log to MLflow, maybe promote."""
+    """Train, evaluate, write the bundle and reports, log to MLflow, maybe promote.
+
+    Training data: weak labels on the historical corpus (train split) plus the reviewed
+    seed set's train writers with strong labels (weight ``reviewed_weight``). Calibration
+    and thresholds use reviewed-dev (writers the fit never saw) plus any reviewed feedback
+    in the corpus' dev split; generator truth is never fitted to.
+    """
+    import scipy.sparse as sp
+
     from msgrisk import rules
     from msgrisk.rules import verdicts
     from msgrisk.serving.predict import Predictor
     from msgrisk.training import bundle as bundles
+    from msgrisk.training import forced as forcing
     from msgrisk.training.model import LinearRiskModel
 
     cfg = cfg or TrainConfig.from_file(DEFAULT_CONFIG)
@@ -97,49 +107,81 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     p.processed.mkdir(parents=True, exist_ok=True)
     for name in splits.SPLITS:
         frame[frame["split"] == name].to_parquet(p.processed / f"{name}.parquet", index=False)
+    rev = load_reviewed_frame(p, cfg)
 
     t0 = time.perf_counter()
     nlp = rules.build_nlp()
-    texts = frame["text"].tolist()
-    parsed = parse_texts(texts, nlp, cfg.batch_size, progress)
+    parsed = parse_texts(frame["text"].tolist(), nlp, cfg.batch_size, progress)
+    parsed_rev = parse_texts(rev["text"].tolist(), nlp, cfg.batch_size, progress)
     timings["parse_s"] = time.perf_counter() - t0
 
     is_train = (frame["split"] == "train").to_numpy()
     is_dev = (frame["split"] == "dev").to_numpy()
+    rev_train = (rev["split"] == "train").to_numpy()
+    rev_dev = (rev["split"] == "dev").to_numpy()
     Y, W = targets(frame, cfg)
-    Y_dev, dev_against = dev_labels(frame, Y, is_dev, cfg, p)
+    if "reviewed" in frame:  # feedback rows keep their own weight
+        W[~frame["reviewed"].to_numpy(bool)] *= cfg.weak_weight
+    else:
+        W = W * cfg.weak_weight
+    Y_rev = labels.indicator_matrix(rev["labels"]) if len(rev) else np.zeros((0, 4), int)
     t0 = time.perf_counter()
     featurizer = make_featurizer(cfg)
-    train_msgs = [m for m, keep in zip(parsed, is_train, strict=True) if keep]
-    featurizer.fit(train_msgs)
+    fit_msgs = [m for m, keep in zip(parsed, is_train, strict=True) if keep] + \
+        [m for m, keep in zip(parsed_rev, rev_train, strict=True) if keep]
+    featurizer.fit(fit_msgs)
     X = featurizer.transform(parsed)
+    X_rev = featurizer.transform(parsed_rev) if len(rev) else X[:0]
+    X_fit = sp.vstack([X[is_train], X_rev[rev_train]], format="csr")
+    Y_fit = np.vstack([Y[is_train], Y_rev[rev_train]])
+    W_fit = np.vstack([W[is_train], np.full((int(rev_train.sum()), len(RISK_LABELS)),
+                                            cfg.reviewed_weight)])
+    X_fit, Y_fit, W_fit = detector_dropout(X_fit, Y_fit, W_fit, featurizer.detector_columns(),
+                                           cfg.detector_dropout)
     model = LinearRiskModel(C=cfg.C, class_weight=cfg.class_weight)
-    X_fit, Y_fit, W_fit = detector_dropout(X[is_train], Y[is_train], W[is_train],
-                                           featurizer.detector_columns(), cfg.detector_dropout)
     model.fit(X_fit, Y_fit, W_fit)
-    model.calibrate(X[is_dev], Y_dev)
-    if cfg.combine == "union":
-        rules_dev = metrics.indicator_matrix(
-            [verdicts.rules_labels(m) for m, keep in zip(parsed, is_dev, strict=True) if keep])
-        threshold_report = model.tune_union_thresholds(X[is_dev], Y_dev, rules_dev,
+
+    X_dev, Y_dev, dev_texts, dev_against = tuning_set(frame, Y, X, is_dev, rev, Y_rev, X_rev,
+                                                      rev_dev, cfg, p)
+    model.calibrate(X_dev, Y_dev)
+    prevalence = deploy_prevalence(Y[is_train]) if cfg.deploy_prior else None
+    rule_report: dict[str, Any] = {}
+    forced: dict[str, str] = {}
+    if cfg.combine == "forced":
+        known = rev_train | rev_dev
+        rule_report = forcing.rule_precision(
+            [m for m, keep in zip(parsed_rev, known, strict=True) if keep], Y_rev[known])
+        forced = forcing.forced_rules(rule_report, cfg.force_min_precision,
+                                      cfg.force_min_support)
+        threshold_report = model.tune_thresholds(X_dev, Y_dev, cfg.precision_target,
+                                                 cfg.threshold_beta, prevalence)
+    elif cfg.combine == "union":
+        parsed_dev = [m for m, keep in zip(parsed, is_dev, strict=True) if keep] \
+            if dev_against != "reviewed seed set (dev writers)" else \
+            [m for m, keep in zip(parsed_rev, rev_dev, strict=True) if keep]
+        rules_dev = labels.indicator_matrix([verdicts.rules_labels(m) for m in parsed_dev])
+        threshold_report = model.tune_union_thresholds(X_dev, Y_dev, rules_dev,
                                                        cfg.precision_target,
                                                        cfg.floor_confidence)
         _warn_rules_only_labels(threshold_report, cfg.floor_confidence)
     else:
-        threshold_report = model.tune_thresholds(X[is_dev], Y_dev, cfg.precision_target)
+        threshold_report = model.tune_thresholds(X_dev, Y_dev, cfg.precision_target)
     timings["fit_s"] = time.perf_counter() - t0
 
-    data_hash = _hash_files(p.messages, p.weak_labels, p.feedback_csv)
+    data_hash = _hash_files(p.messages, p.weak_labels, p.feedback_csv, p.reviewed_csv)
     manifest = {
         "labels": list(RISK_LABELS),
         "thresholds": {lab: float(t) for lab, t in zip(RISK_LABELS, model.thresholds_,
                                                         strict=True)},
         "combine": cfg.combine,
+        "forced_rules": forced,
+        "forced_rule_evidence": {k: rule_report[k] for k in forced},
         "tuned_on": dev_against,
         "training_data_sha256": data_hash,
         "rules_version": rules.RULES_VERSION,
         "config": cfg.flat(),
         "n_features": int(X.shape[1]),
+        "n_train": {"weak": int(is_train.sum()), "reviewed": int(rev_train.sum())},
         "split": split_info,
     }
     manifest["version"] = bundles.new_version(data_hash)
@@ -147,18 +189,26 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
                                model=model)
 
     t0 = time.perf_counter()
-    results = evaluate_run(Predictor(candidate), Predictor(None), frame, Y_dev, dev_against,
-                           is_dev, p)
+    fit_texts = frame.loc[is_train, "text"].tolist() + rev.loc[rev_train, "text"].tolist()
+    baseline = fit_baseline(fit_texts, Y_fit[:len(fit_texts)], W_fit[:len(fit_texts)], cfg.seed)
+    results = evaluate_run(Predictor(candidate), Predictor(None), frame, rev, Y_dev, dev_texts,
+                           dev_against, p, baseline)
     timings["evaluate_s"] = time.perf_counter() - t0
     results["thresholds"] = threshold_report
+    results["deploy_prevalence"] = prevalence
+    results["forced_rules"] = {"forced": forced, "min_precision": cfg.force_min_precision,
+                               "min_support": cfg.force_min_support, "measured": rule_report}
     results["split"] = split_info
+    results["reviewed"] = {"path": str(p.reviewed_csv), "train": int(rev_train.sum()),
+                           "dev": int(rev_dev.sum()),
+                           "test": int((rev["split"] == "test").sum())}
     results["validation"] = validation
     results["n_feedback_applied"] = n_feedback
     results["weak_labels"] = _weak_label_quality(p)
     manifest["metrics"] = {"dev_macro_f1": results["dev"]["model"]["macro"]["f1"],
                            "dev_against": dev_against,
                            **{f"{k}_macro_f1": results[k]["model"]["macro"]["f1"]
-                              for k in ("test", "gold") if k in results}}
+                              for k in ("test", "gold", "reviewed_test") if k in results}}
     bundle_path = bundles.save_bundle(nlp, featurizer, model, manifest, p.models)
     loaded = bundles.load_bundle(bundle_path, allow_outside=True)
     timings["total_s"] = time.perf_counter() - started
@@ -168,7 +218,6 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     previous = bundles.champion_manifest(p.models)
     promote = _should_promote(cfg.promote, results, previous)
     if log_mlflow and cfg.promote != "never" and not promote:
-        from msgrisk.serving.pyfunc import MsgriskPyfunc
         from msgrisk.training import tracking
 
         # the local champion and the registry alias must agree: a store without an alias
@@ -182,13 +231,69 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
         from msgrisk.training import tracking
 
         mlflow_info = tracking.log_training_run(
-            cfg.flat(), {k: results[k] for k in ("dev", "test", "gold") if k in results},
+            cfg.flat(), {k: results[k] for k in ("dev", "test", "gold", "reviewed_test")
+                         if k in results},
             bundle_path, artifacts, promote, EXAMPLE_TEXTS, MsgriskPyfunc())
     if promote:
         bundles.promote(bundle_path, p.models)
     return TrainResult(bundle_path, promote, results, mlflow_info,
                        time.perf_counter() - started)
 
+
+def deploy_prevalence(Y_weak: np.ndarray) -> dict[str, float]:
+    """Expected share of each label in served traffic: the weak labels' rate on the team's
+    own historical messages (the rules see every message; the reviewed set is risk-rich)."""
+    rate = np.asarray(Y_weak, dtype=float).mean(axis=0) if len(Y_weak) else np.zeros(4)
+    return {label: float(r) for label, r in zip(RISK_LABELS, rate, strict=True)}
+
+
+def tuning_set(frame: pd.DataFrame, Y: np.ndarray, X: Any, is_dev: np.ndarray,
+               rev: pd.DataFrame, Y_rev: np.ndarray, X_rev: Any, rev_dev: np.ndarray,
+               cfg: TrainConfig, p: config.Paths
+               ) -> tuple[Any, np.ndarray, list[str], str]:
+    """The reviewed rows calibration and thresholds are fitted to, and what they are.
+
+    Reviewed-dev (writers the fit never saw) plus corpus dev rows reviewed through the
+    feedback loop. Without a reviewed seed set it falls back to the corpus dev split
+    against generator truth or weak labels (``dev_labels``), and says so.
+    """
+    import scipy.sparse as sp
+
+    if cfg.tune_on == "reviewed" and rev_dev.any():
+        fb = is_dev & frame["reviewed"].to_numpy(bool) if "reviewed" in frame else \
+            np.zeros(len(frame), bool)
+        X_dev = sp.vstack([X_rev[rev_dev], X[fb]], format="csr")
+        Y_dev = np.vstack([Y_rev[rev_dev], Y[fb]])
+        texts = rev.loc[rev_dev, "text"].tolist() + frame.loc[fb, "text"].tolist()
+        return X_dev, Y_dev, texts, "reviewed seed set (dev writers)"
+    Y_dev, against = dev_labels(frame, Y, is_dev, cfg, p)
+    return X[is_dev], Y_dev, frame.loc[is_dev, "text"].tolist(), against
+
+
+def fit_baseline(texts: list[str], Y: np.ndarray, W: np.ndarray, seed: int) -> Any:
+    """The plain TF-IDF + logistic regression baseline on the same training rows and weights
+    (word 1-2 and char 2-5 n-grams, C=4, balanced, threshold 0.5)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_union
+
+    features = make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                        max_features=200_000))
+    Xb = features.fit_transform(texts)
+    clfs = []
+    for j in range(Y.shape[1]):
+        clf = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear",
+                                 random_state=seed)
+        clf.fit(Xb, Y[:, j], sample_weight=W[:, j])
+        clfs.append(clf)
+
+    def predict(batch: list[str]) -> np.ndarray:
+        Z = features.transform(batch)
+        return np.column_stack([c.predict_proba(Z)[:, 1] >= 0.5 for c in clfs]).astype(int)
+
+    return predict
 
 
 def _predict_matrix(predictor: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -226,37 +331,55 @@ def served_vs_rules(y_true: np.ndarray, y_served: np.ndarray, s_served: np.ndarr
                 and macro["model_recall"] > macro["reference_recall"])}
 
 
-def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, Y_dev: np.ndarray,
-                 dev_against: str, is_dev: np.ndarray, p: config.Paths) -> dict[str, Any]:
-    """Metrics of the served model and of rules-only on dev, test (truth) and gold."""
+def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, rev: pd.DataFrame,
+                 Y_dev: np.ndarray, dev_texts: list[str], dev_against: str, p: config.Paths,
+                 baseline: Any = None) -> dict[str, Any]:
+    """Per-label metrics on dev, reviewed-test, gold and the generator test split, side by
+    side for: served (``model``), rules-only, model-only (thresholds, no forced rule) and
+    the TF-IDF+LR baseline trained on the same rows."""
     out: dict[str, Any] = {}
-    dev_texts = frame.loc[is_dev, "text"].tolist()
     y_dev, _ = _predict_matrix(model, dev_texts)
     y_dev_rules, _ = _predict_matrix(rules_only, dev_texts)
     out["dev"] = {"model": metrics.label_metrics(Y_dev, y_dev),
                   "rules": metrics.label_metrics(Y_dev, y_dev_rules), "against": dev_against}
     union = getattr(model, "combine", "overrides") == "union"
     sets = []
+    rt = rev[rev["split"] == "test"]
+    if len(rt):
+        sets.append(("reviewed_test", rt["text"].tolist(), labels.indicator_matrix(rt["labels"]),
+                     "reviewed seed set (test writers)", "reviewed test (unseen writers)"))
+    if p.gold_csv.is_file():
+        gold = pd.read_csv(p.gold_csv, dtype=str, keep_default_na=False)
+        sets.append(("gold", gold["text"].tolist(), labels.indicator_matrix(gold["labels"]),
+                     "hand-written gold", "gold set"))
     test = frame[frame["split"] == "test"]
     y_true = _truth_matrix(test, p.truth)
     if y_true is not None:
-        sets.append(("test", test["text"].tolist(), y_true, "generator truth", "test split (truth)"))
-    if p.gold_csv.is_file():
-        gold = pd.read_csv(p.gold_csv, dtype=str, keep_default_na=False)
-        sets.append(("gold", gold["text"].tolist(), metrics.indicator_matrix(gold["labels"]),
-                     "hand-written gold", "gold set"))
+        sets.append(("test", test["text"].tolist(), y_true, "generator truth",
+                     "generator test split (truth)"))
+    thresholds = np.asarray(model.thresholds, dtype=float)
     for name, texts, truth, against, title in sets:
         y_m, s_m = _predict_matrix(model, texts)
         y_r, _ = _predict_matrix(rules_only, texts)
+        y_only = (s_m >= thresholds[None, :]).astype(int)
         s_served = np.where(y_r == 1, 2.0, s_m) if union else s_m
         comparison = served_vs_rules(truth, y_m, s_served, y_r)
         out[name] = {"model": metrics.label_metrics(truth, y_m),
-                     "rules": metrics.label_metrics(truth, y_r), "n": len(texts),
-                     "served_vs_rules": comparison,
+                     "rules": metrics.label_metrics(truth, y_r),
+                     "model_only": metrics.label_metrics(truth, y_only),
+                     "n": len(texts), "served_vs_rules": comparison,
                      "model_vs_rules_at_equal_precision": comparison["at_equal_precision"],
                      "against": against}
-        thresholds = dict(zip(RISK_LABELS, model.thresholds.tolist(), strict=True))
-        plots.pr_curves(truth, s_m, p.figures / f"pr_{name}.png", title, thresholds)
+        if baseline is not None:
+            out[name]["tfidf_lr"] = metrics.label_metrics(truth, baseline(texts))
+        fine = truth.sum(1) == 0
+        if fine.any():
+            out[name]["fine_flagged"] = {
+                sys_: round(float((y[fine].sum(1) > 0).mean()), 4)
+                for sys_, y in (("model", y_m), ("rules", y_r), ("model_only", y_only),
+                                *((("tfidf_lr", baseline(texts)),) if baseline else ()))}
+        thr = dict(zip(RISK_LABELS, thresholds.tolist(), strict=True))
+        plots.pr_curves(truth, s_m, p.figures / f"pr_{name}.png", title, thr)
         plots.confusion(truth, y_m, p.figures / f"confusion_{name}.png", title)
     return out
 

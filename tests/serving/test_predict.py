@@ -82,10 +82,30 @@ def test_predict_obfuscated_phone_is_off_platform(tiny_predictor):
 def test_predict_rule_override_forces_label(tiny_predictor):
     predictor = Predictor(tiny_predictor.bundle)
     predictor.thresholds = predictor.thresholds * 0 + 1.01  # the model alone flags nothing
+    predictor.forced_rules = {"kind:phone": "off_platform"}
     p = predictor.predict("call me on 876 555 0142")
     assert "off_platform" in p.labels
     assert p.source == "model+rules"
     assert any(s.label == "off_platform" for s in p.spans)
+
+
+def test_predict_unforced_rule_is_vetoed_by_the_model(tiny_predictor):
+    predictor = Predictor(tiny_predictor.bundle)
+    predictor.thresholds = predictor.thresholds * 0 + 1.01
+    predictor.forced_rules = {}
+    p = predictor.predict("call me on 876 555 0142")
+    assert p.labels == ("fine",)
+    assert any(s.rule == "phone_number" for s in p.spans)  # still reported as evidence
+
+
+def test_predict_forced_rules_come_from_the_manifest(tiny_predictor):
+    manifest = tiny_predictor.bundle.manifest
+    assert manifest["combine"] == "forced"
+    assert tiny_predictor.forced_rules == manifest["forced_rules"]
+    for key, label in manifest["forced_rules"].items():
+        evidence = manifest["forced_rule_evidence"][key]
+        assert evidence["label"] == label
+        assert evidence["precision"] >= 0.99 and evidence["n"] >= 50
 
 
 def test_predict_top_features_explain_flagged_labels(tiny_predictor):

@@ -28,13 +28,25 @@ from msgrisk.evaluation import metrics, plots, reporting
 from msgrisk.labels import RISK_LABELS
 
 log = logging.getLogger(__name__)
-EXTERNAL_FILES = ("sms_spam", "smishing_sms", "offensive_tweets", "customer_support")
+EXTERNAL_FILES = ("sms_spam", "smishing_sms", "offensive_tweets", "customer_support",
+                  "craigslist_bargain", "insults_impermium", "patois_jampatoisnli",
+                  "scam_instagram_scamspot")
 N_ERRORS = 50
 SUS, OFF, AGG = (RISK_LABELS.index(x) for x in ("suspicious", "off_platform", "aggressive"))
 #: Targets reported (never tuned for): (dataset, metric key, comparison, bound).
 TARGETS = (("sms_spam", "spam_flagged_suspicious_or_off_platform", ">=", 0.85),
-           ("sms_spam", "ham_flagged_suspicious", "<=", 0.02),
-           ("offensive_tweets", "neither_flagged_aggressive", "<=", 0.10))
+           ("sms_spam", "spam_flagged_suspicious", ">=", 0.50),
+           ("sms_spam", "ham_flagged_any", "<=", 0.04),
+           ("sms_spam", "ham_flagged_aggressive", "<=", 0.02),
+           ("smishing_sms", "smishing_flagged_suspicious", ">=", 0.70),
+           ("scam_instagram_scamspot", "scam_flagged_suspicious", ">=", 0.50),
+           ("scam_instagram_scamspot", "real_flagged_suspicious", "<=", 0.02),
+           ("insults_impermium", "insult_flagged_aggressive", ">=", 0.75),
+           ("insults_impermium", "neutral_flagged_aggressive", "<=", 0.15),
+           ("offensive_tweets", "neither_flagged_aggressive", "<=", 0.03),
+           ("patois_jampatoisnli", "premise_flagged_any", "<=", 0.01),
+           ("craigslist_bargain", "buyer_flagged_aggressive", "<=", 0.005),
+           ("craigslist_bargain", "seller_flagged_aggressive", "<=", 0.005))
 
 
 def default_external_dir() -> Path:
@@ -105,8 +117,20 @@ def _headline(name: str, by_class: dict[str, dict[str, float]]) -> dict[str, flo
                for c in pos}
         out.update({f"{c}_flagged_suspicious": get(c, "suspicious") for c in pos})
         out.update({f"ham_flagged_{k}": get("ham", k)
-                    for k in ("suspicious", "off_platform", "any")})
+                    for k in ("suspicious", "off_platform", "aggressive", "any")})
         return out
+    if name == "scam_instagram_scamspot":
+        return {f"{c}_flagged_{k}": get(c, k) for c in ("scam", "real")
+                for k in ("suspicious", "suspicious_or_off_platform", "any")}
+    if name == "insults_impermium":
+        return {f"{c}_flagged_{k}": get(c, k) for c in ("insult", "neutral")
+                for k in ("aggressive", "any")}
+    if name == "patois_jampatoisnli":
+        return {f"{c}_flagged_{k}": get(c, k) for c in ("premise", "hypothesis")
+                for k in ("any", "aggressive")}
+    if name == "craigslist_bargain":
+        return {f"{c}_flagged_{k}": get(c, k) for c in ("buyer", "seller")
+                for k in ("aggressive", "any")}
     if name == "offensive_tweets":
         return {f"{c}_flagged_aggressive": get(c, "aggressive")
                 for c in ("neither", "hate", "offensive")}
@@ -227,8 +251,14 @@ def write_errors(folder: Path, dataset: str, texts: list[str], true: list[str],
 
 
 def _labelled(p: config.Paths) -> dict[str, tuple[list[str], list[str]] | str]:
-    """Texts and true label strings of test and gold, or why a dataset is skipped."""
+    """Texts and true label strings of reviewed-test, test and gold, or why one is skipped."""
     out: dict[str, tuple[list[str], list[str]] | str] = {}
+    if p.reviewed_csv.is_file():
+        rev = pd.read_csv(p.reviewed_csv, dtype=str, keep_default_na=False)
+        rev = rev[rev["split"] == "test"]
+        out["reviewed_test"] = (rev["text"].tolist(), rev["labels"].tolist())
+    else:
+        out["reviewed_test"] = f"no {p.reviewed_csv}"
     test = load_test(p)
     out["test"] = ((test["text"].tolist(), test["labels"].tolist()) if test is not None else
                    f"no {p.processed / 'test.parquet'} or {p.truth}; run `make train` first")
@@ -341,7 +371,8 @@ def _fmt(value: Any) -> str:
 def markdown(report: dict[str, Any]) -> str:
     """The report as markdown tables (model beside rules-only)."""
     lines = [f"# Evaluation of bundle `{report['bundle']['version']}`", "",
-             "Test = frame-grouped test split vs generator truth; gold = hand-written set. "
+             "reviewed_test = the reviewed seed set's test writers (never fitted on); "
+             "test = frame-grouped test split vs generator truth; gold = hand-written set. "
              "Public datasets keep their own labels: numbers are flag rates under an "
              "approximate mapping, not precision/recall against our labels.", ""]
     for name, d in report["datasets"].items():

@@ -256,8 +256,10 @@ _CONTACT = words(
     r"(?:personal |cell |mobile |phone |whatsapp |private )?(?:number|numba|digits|cell|email|"
     r"e-mail|contact(?: info| details| number)?)(?: to| so| and|\b)"
     r"(?!\s+(?:and|&|n|\+)\s+(?:password|pin|passcode|login))",
-    r"(?:what'?s|whats|wat|wah|what is) (?:your|ur|yr|yuh|yu) (?:personal |cell |mobile |phone |"
-    r"whatsapp )?(?:number|numba|digits|cell|email|e-mail|contact)",
+    r"(?:what'?s|whats|wats|wat|wah|wha|what is) (?:your|ur|yr|yuh|yu) (?:personal |cell |mobile |"
+    r"phone |whatsapp )?(?:number|numba|digits|cell|email|e-mail|contact)",
+    r"(?:what'?s|whats|wats|wat|what is) (?:the |a )?(?:best|good) (?:number|cell|contact) "
+    r"(?:to (?:reach|call|text|contact) (?:you|u|yuh)|for (?:you|u|yuh))",
     r"how (?:do|can|could|should) i (?:reach|contact|call|text|find) (?:you|u|yuh)",
     r"my (?:personal |cell |mobile |phone |whatsapp |wa )?(?:number|numba|digits|cell|email|"
     r"e-mail|contact|line)(?:\s+(?:is|:|=)|\s*[:=]|\s+\+?\d)",
@@ -268,7 +270,8 @@ _CONTACT = words(
     r"(?:come|sell|buy|order) (?:to|from) me (?:direct|directly|straight)",
     r"(?:buy|order|purchase) (?:straight|direct|directly) from me", r"skip (?:kx|the app|the platform)",
     r"why pay (?:the )?(?:platform|kx|app|fees?)", r"no need for (?:kx|the app|the platform|here)",
-    r"(?:get|have|need|want) (?:your|ur|yr|yuh) (?:number|numba|#|digits|cell|contact|email)",
+    r"(?:get|have|need|want) (?:your|ur|yr|yuh) (?:personal |cell |mobile |phone |whatsapp |"
+    r"private |direct )?(?:number|numba|#|digits|cell|contact|email)",
     r"(?:what'?s|whats|wat|wah) (?:ur|your|yr|yuh) #", r"(?:pasas|das|dame|envíame) tu n[uú]mero",
     r"n[uú]mero de tel[eé]fono", r"(?:buy|order|get) (?:it |them )?from \S+ instead",
     r"cheaper (?:dan|than) (?:yah|here|on here|di app|the app)", r"the app charges",

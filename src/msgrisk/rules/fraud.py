@@ -51,6 +51,9 @@ _PASSWORD = words(
     r"credentials", r"username and password", r"(?:your|yuh|ur|yr) (?:login|log in|logins)\b",
     r"log in as (?:you|u)", r"login so i can", r"seed (?:phrase|words)", r"recovery (?:phrase|words)",
     r"private key", r"(?:12|twelve|24)[\s-]word",
+    r"(?:the|di|dat|that|ur|yr|your|yuh) (?:kx |seller |store |shop |dashboard |account |acct )?"
+    r"(?:login|log[\s-]?in)(?: details| info| for)?\b",
+    r"(?:bank|banking|account|acct|kx|email|e-mail) (?:username|user name|user ?id)", r"username",
 )
 _CARD = words(
     r"card (?:number|no\.?|num|#|details|info|information|digits)", r"cvv2?", r"cvc",
@@ -179,7 +182,8 @@ FRAUD_RULES: tuple[Rule, ...] = (
          triggers=("tp", "code", "2fa", "pin", "digit")),
     Rule("secret_request", SUSPICIOUS, "secret_password", rx(_PASSWORD), needs=_ASK,
          triggers=("pass", "pwd", "pin", "details", "info", "credential", "seed", "phrase", "key",
-                   "word", "login", "log in", "security")),
+                   "word", "login", "log in", "log-in", "security", "username", "user name",
+                   "user id", "userid")),
     Rule("secret_request", SUSPICIOUS, "secret_card", rx(_CARD), needs=_ASK,
          triggers=("card", "cvv", "cvc", "exp", "back", "number", "tarjeta", "photo", "pic", "selfie",
                    "screenshot")),

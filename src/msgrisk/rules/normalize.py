@@ -31,10 +31,10 @@ _PUNCT = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": 
           "\u2013": "-", "\u2014": "-", "\u2212": "-"}
 
 _DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }
-_NUM_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_NUM_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|o)"
 _NUM_TOKEN = rf"(?:(?:double|triple)[ -]?{_NUM_WORD}|{_NUM_WORD}|\d{{1,4}})"
 # A run of number words and short digit groups; converted only if it holds >= 3 words
 # and >= 7 digits in total, which keeps "one or two" and "2 of them" untouched.
@@ -44,7 +44,11 @@ _NUM_PART = re.compile(rf"(double|triple)?[ -]?({_NUM_WORD})|(\d+)")
 _SPACED_DIGITS = re.compile(r"(?<!\d)\d(?:[ .\-_]{1,2}\d(?!\d)){5,24}")
 _SEP = re.compile(r"[ .\-_,]")
 _ANY_DIGIT = re.compile(r"\d")
-_NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b")
+_NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|o)\b")
+# Digits glued to number words or a letter o: "876five550142", "o142", "2o2o". Converted
+# only when the token holds >= 3 real digits (so words like "someone" stay untouched).
+_GLUED = re.compile(r"\b(?:\d|zero|one|two|three|four|five|six|seven|eight|nine|o){4,40}\b")
+_GLUED_PART = re.compile(r"\d|zero|one|two|three|four|five|six|seven|eight|nine|o")
 
 _TLD = r"(?:com|net|org|co|jm|io|info|biz|me|us|uk|ca|edu|gov|ly|xyz|shop|store|site|online|ee|bio|link)"
 _BRACKET_AT = re.compile(r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*")
@@ -155,6 +159,14 @@ def _num_run(m: re.Match[str]) -> str | None:
     return joined
 
 
+def _glued(m: re.Match[str]) -> str | None:
+    token = m.group(0)
+    digits = sum(ch.isdigit() for ch in token)
+    if digits < 3 or digits == len(token):
+        return None
+    return "".join(_DIGIT_WORDS.get(part, part) for part in _GLUED_PART.findall(token))
+
+
 def _leet(m: re.Match[str], text: str) -> str | None:
     if m.group(0) == "@" and _EMAIL_AFTER_AT.match(text, m.end()):
         return None  # a real e-mail address, not "whats@pp"
@@ -189,6 +201,7 @@ def normalize(text: str) -> Normalized:
     if _NUM_HINT.search(b.text):
         b.sub(_NUM_RUN, _num_run)
     if has_digit:
+        b.sub(_GLUED, _glued)
         b.sub(_SPACED_DIGITS, lambda m: _SEP.sub("", m.group(0)))
     if " at " in b.text or "dot" in b.text or "@" in b.text or "[at" in b.text or "(at" in b.text:
         b.sub(_BRACKET_AT, lambda m: "@")

@@ -93,7 +93,10 @@ NEGATION_AFTER = re.compile(
     r"against (?:the )?(?:rules|policy|terms)|prohibited|banned|forbidden|not safe)"
     r"|^[^.!?]{0,30}(?:only for you|don'?t share|do not share|never share|keep it (?:private|secret))"
 )
-_CLAUSE_END = re.compile(r"[.!?;\n]|\bbut\b|\bso\b|\bthen\b")
+# "until/unless/if/before" open a new clause: "won't ship until you confirm your password"
+# is a demand, not a negated request
+_CLAUSE_END = re.compile(r"[.!?;\n]|\bbut\b|\bso\b|\bthen\b|\buntil\b|\bunless\b|\btill\b|\bif\b|"
+                         r"\bbefore\b|\botherwise\b")
 
 
 def clause_before(text: str, start: int, width: int = 60) -> str:

@@ -19,6 +19,9 @@ RULES_THRESHOLD = 0.5
 #: Precision assumed for an LF before any fitting (used by the rules-only fallback).
 DEFAULT_LF_PRECISION = 0.9
 LABEL_INDEX = {label: i for i, label in enumerate(RISK_LABELS)}
+#: key prefixes of a bundle manifest's ``forced_rules`` (see ``training.forced``)
+LF_PREFIX = "lf:"
+KIND_PREFIX = "kind:"
 
 
 def votes(msg: ParsedMessage) -> dict[str, str]:
@@ -62,3 +65,20 @@ def rules_labels(parsed: ParsedMessage, threshold: float = RULES_THRESHOLD) -> t
     """Canonical labels from :func:`rules_scores` (``("fine",)`` when none passes)."""
     scores = rules_scores(parsed)
     return canonical(label for label, p in scores.items() if p >= threshold)
+
+
+def forced_labels(msg: ParsedMessage, forced: dict[str, str]) -> set[str]:
+    """Labels the forced rules assert on one parsed message (empty when none fire)."""
+    if not forced:
+        return set()
+    out = set()
+    for span in msg.spans:
+        label = forced.get(f"{KIND_PREFIX}{span.kind}") or forced.get(
+            f"{KIND_PREFIX}{span.kind}>{span.label}")
+        if label:
+            out.add(label)
+    for name in votes(msg):
+        label = forced.get(f"{LF_PREFIX}{name}")
+        if label:
+            out.add(label)
+    return out

@@ -103,9 +103,11 @@ class Predictor:
                 [bundle.manifest["thresholds"][label] for label in RISK_LABELS], dtype=np.float32
             )
             self._names = bundle.featurizer.get_feature_names_out()
-            # "union": every rule verdict is served and the model adds labels above its
-            # thresholds; "overrides" (bundles before it): only OVERRIDE_KINDS force labels
+            # "forced": the model decides, and only the rules the manifest lists (precise
+            # on reviewed data) force a label; "union" (older bundles): every rule verdict
+            # is served; "overrides" (older still): only OVERRIDE_KINDS force labels
             self.combine = bundle.manifest.get("combine", "overrides")
+            self.forced_rules: dict[str, str] = dict(bundle.manifest.get("forced_rules", {}))
         else:
             self.combine = "rules"
         self._lock = threading.Lock()  # spaCy's Language is not documented as thread-safe
@@ -159,7 +161,10 @@ class Predictor:
             else:
                 flagged = {lab for lab, s, t in zip(RISK_LABELS, row, self.thresholds, strict=True)
                            if s >= t}
-                forced = set(message.override_labels())
+                if self.combine == "forced":
+                    forced = self._labeling.forced_labels(message, self.forced_rules)
+                else:
+                    forced = set(message.override_labels())
                 if self.combine == "union":
                     forced |= set(self._labeling.rules_labels(message)) - {labels.FINE}
                 forced -= flagged

@@ -109,12 +109,18 @@ class LinearRiskModel(BaseEstimator):
             self.calib_b_[j] = float(platt.intercept_[0])
         return self
 
-    def tune_thresholds(self, X: sp.spmatrix, Y: np.ndarray, precision_target: dict[str, float]
+    def tune_thresholds(self, X: sp.spmatrix, Y: np.ndarray, precision_target: dict[str, float],
+                        beta: float = 1.0, prevalence: dict[str, float] | None = None
                         ) -> dict[str, dict[str, float]]:
-        """Per label, the F1-best threshold among those whose precision on (X, Y) reaches
-        the target.
+        """Per label, the F-beta-best threshold among those whose precision on (X, Y)
+        reaches the target (``beta < 1`` weighs precision more: precision-first).
 
-        When the target is out of reach, the F1-maximising threshold is used and the
+        ``prevalence`` (label -> expected share in served traffic) reweights the negatives
+        so precision is read at that prevalence instead of the tuning set's: a reviewed set
+        rich in risky messages would otherwise promise a precision that ordinary traffic,
+        mostly ``fine``, cannot keep (prior shift).
+
+        When the target is out of reach, the F-beta-maximising threshold is used and the
         returned report says so (``target_met: 0``).
         """
         scores = self.predict_proba(X)
@@ -125,9 +131,16 @@ class LinearRiskModel(BaseEstimator):
             if y.sum() == 0:
                 report[label] = {"threshold": float(self.thresholds_[j]), "target_met": 0.0}
                 continue
-            precision, recall, thresholds = precision_recall_curve(y, scores[:, j])
+            weight = None
+            if prevalence and label in prevalence and 0 < y.mean() < 1:
+                here, there = y.mean(), min(max(float(prevalence[label]), 1e-4), 0.5)
+                w_neg = (here / (1 - here)) / (there / (1 - there))
+                weight = np.where(y == 1, 1.0, max(w_neg, 1.0))
+            precision, recall, thresholds = precision_recall_curve(y, scores[:, j],
+                                                                   sample_weight=weight)
             precision, recall = precision[:-1], recall[:-1]
-            f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+            b2 = beta * beta
+            f1 = (1 + b2) * precision * recall / np.maximum(b2 * precision + recall, 1e-12)
             ok = np.flatnonzero(precision >= target)
             met = 1.0 if len(ok) else 0.0
             if not len(ok):

@@ -37,7 +37,7 @@ class TrainConfig:
     ngram_max: int = 2  #: word/lemma n-grams 1..ngram_max
     min_df: int = 2  #: minimum document frequency of an n-gram
     max_features: int = 100_000  #: vocabulary cap per n-gram block
-    use_normalized: bool = True  #: add n-grams of the de-obfuscated text
+    use_normalized: bool = False  #: add n-grams of the de-obfuscated text
     char_ngram_min: int = 3  #: character n-grams (within words, de-obfuscated text) from ...
     char_ngram_max: int = 5  #: ... to this length; 0 turns the block off
     char_encoding: str = "tfidf"  #: character block: "tfidf" (fitted vocabulary) | "hashing"
@@ -46,15 +46,21 @@ class TrainConfig:
     weak_threshold: float = 0.5  #: weak-label probability at which a label is positive
     min_weight: float = 0.2  #: floor on the confidence weight of a weak label
     feedback_weight: float = 3.0  #: weight of human-reviewed labels (override weak ones)
+    reviewed_weight: float = 3.0  #: weight of reviewed seed-set rows (0 = leave the set out)
+    weak_weight: float = 0.05  #: multiplier on the weak-label rows' confidence weights
+    force_min_precision: float = 0.99  #: a rule forces its label only at this reviewed precision
+    force_min_support: int = 50  #: ... over at least this many firings on reviewed train+dev
     detector_dropout: float = 0.0  #: weight of a training copy without detector features
     label_counts: bool = False  #: give the model the rules' per-label span counts as features
-    combine: str = "union"  #: serving: "union" (rules OR model) | "overrides" (model + OVERRIDE_KINDS)
+    combine: str = "forced"  #: serving: "forced" (model + rules precise on reviewed data) | "union" | "overrides"
     tune_on: str = "reviewed"  #: dev labels for calibration/thresholds: "reviewed" | "weak"
     floor_confidence: float = 0.0  #: >0.5: union floor = this lower bound of the rules' dev precision
+    deploy_prior: bool = True  #: read dev precision at the corpus' weak-label prevalence
+    threshold_beta: float = 1.0  #: thresholds maximise F-beta on reviewed-dev (<1: precision-first)
     promote: str = "if-better"  #: "always" | "if-better" | "never"
     batch_size: int = 512  #: spaCy nlp.pipe batch size
     precision_target: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(RISK_LABELS, 0.9))  #: per-label dev target
+        default_factory=lambda: dict.fromkeys(RISK_LABELS, 0.95))  #: per-label dev target
 
     @classmethod
     def from_file(cls, path: Path | None = None, overrides: dict[str, str] | None = None
@@ -71,7 +77,7 @@ class TrainConfig:
         for key, raw in (overrides or {}).items():
             if key.startswith("precision_target."):
                 label = key.split(".", 1)[1]
-                data.setdefault("precision_target", dict.fromkeys(RISK_LABELS, 0.9))[label] = \
+                data.setdefault("precision_target", dict.fromkeys(RISK_LABELS, 0.95))[label] = \
                     float(raw)
                 continue
             if key not in known:
@@ -81,8 +87,8 @@ class TrainConfig:
         cfg = cls(**data)
         if cfg.promote not in ("always", "if-better", "never"):
             raise ValueError(f"promote must be always|if-better|never, got {cfg.promote!r}")
-        if cfg.combine not in ("union", "overrides"):
-            raise ValueError(f"combine must be union|overrides, got {cfg.combine!r}")
+        if cfg.combine not in ("forced", "union", "overrides"):
+            raise ValueError(f"combine must be forced|union|overrides, got {cfg.combine!r}")
         if cfg.tune_on not in ("reviewed", "weak"):
             raise ValueError(f"tune_on must be reviewed|weak, got {cfg.tune_on!r}")
         return cfg
@@ -128,6 +134,28 @@ def load_training_frame(p: config.Paths) -> tuple[pd.DataFrame, dict[str, Any]]:
     if missing.any():
         raise RuntimeError(f"{int(missing.sum())} messages have no weak label; rerun `make label`")
     return frame, validated.summary()
+
+
+def load_reviewed_frame(p: config.Paths, cfg: TrainConfig) -> pd.DataFrame:
+    """The reviewed seed set (writer-disjoint train/dev/test), empty when left out.
+
+    Texts the team reviewed through the feedback loop override the seed set's label on the
+    same text (the team's policy decision wins).
+    """
+    from msgrisk.corpus.reviewed import load_reviewed
+
+    if cfg.reviewed_weight <= 0 or not p.reviewed_csv.is_file():
+        if cfg.reviewed_weight > 0:
+            log.warning("no reviewed seed set at %s: training on weak labels only", p.reviewed_csv)
+        return pd.DataFrame(columns=["id", "text", "labels", "writer", "split"])
+    rev = load_reviewed(p.reviewed_csv)
+    if p.feedback_csv.is_file():
+        fb = pd.read_csv(p.feedback_csv, dtype=str, keep_default_na=False)
+        if {"text", "labels"} <= set(fb.columns) and len(fb):
+            by_text = dict(zip(fb["text"], fb["labels"], strict=True))
+            rev["labels"] = [labels.to_string(labels.parse(by_text[t])) if t in by_text else lab
+                             for t, lab in zip(rev["text"], rev["labels"], strict=True)]
+    return rev
 
 
 def apply_feedback(frame: pd.DataFrame, feedback_path: Path, weight: float
