@@ -21,6 +21,7 @@ from msgrisk.labels import RISK_LABELS
 from msgrisk.rules import verdicts
 
 __all__ = [
+    "RISK_LABELS",
     "SCORE_COLUMNS",
     "Scored",
     "confident_errors",
