@@ -117,7 +117,7 @@ def train(
     result = training.train(cfg, log_mlflow=not no_mlflow)
     _print_table(f"msgrisk {result.metrics['bundle']['version']} (promoted: {result.promoted})",
                  ["set/system", "label", "P", "R", "F1"], result.table())
-    _print_table("served (rules | model) vs rules-only", ["set", "label", "rules P", "rules R",
+    _print_table("served vs rules-only", ["set", "label", "rules P", "rules R",
                  "served P", "served R", "served R @ rules P"], result.comparison())
     console.print(f"bundle: {result.bundle_path}  time: {result.seconds:.1f}s  "
                   f"mlflow: {result.mlflow.get('registered_version', '-')}")
