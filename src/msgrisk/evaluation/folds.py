@@ -125,8 +125,8 @@ def reviewed_dev_sweep(grid: dict[str, list[str]], cfg: TrainConfig | None = Non
                        p: config.Paths | None = None, progress: bool = True) -> dict[str, Any]:
     """Compare training configs on reviewed-dev only (never reviewed-test, never external).
 
-    Parses the corpus and the reviewed set once and fits the featurizer once (the grid is
-    over fit-time fields: weights, C, class weighting). For every combination the model is
+    Parses the corpus and the reviewed set once; the featurizer is refitted only when a
+    combination changes its own fields (``FEATURIZER_FIELDS``). For every combination the model is
     fitted as in ``pipeline.train``; reviewed-dev is cut into two writer-disjoint halves:
     calibration and thresholds are fitted on one and measured on the other, both ways.
     Reported per combination: held-out macro-F1, macro average precision, and the share of
@@ -134,13 +134,12 @@ def reviewed_dev_sweep(grid: dict[str, list[str]], cfg: TrainConfig | None = Non
     """
     import itertools
 
-    import scipy.sparse as sp
     from sklearn.metrics import average_precision_score
 
     from msgrisk import labels, rules
     from msgrisk.pipeline import deploy_prevalence
     from msgrisk.training.model import LinearRiskModel
-    from msgrisk.training.train import load_reviewed_frame
+    from msgrisk.training.train import fit_rows, load_reviewed_frame
 
     cfg = cfg or TrainConfig.from_file(DEFAULT_CONFIG)
     p = p or config.paths()
@@ -177,18 +176,14 @@ def reviewed_dev_sweep(grid: dict[str, list[str]], cfg: TrainConfig | None = Non
             feats[fkey] = (featurizer.transform(parsed), featurizer.transform(parsed_rev))
         X, X_rev = feats[fkey]
         Y, W = targets(frame, run)
-        W = W * run.weak_weight
-        X_fit = sp.vstack([X[is_train], X_rev[rev_train]], format="csr")
-        Y_fit = np.vstack([Y[is_train], Y_rev[rev_train]])
-        W_fit = np.vstack([W[is_train], np.full((int(rev_train.sum()), len(RISK_LABELS)),
-                                                run.reviewed_weight)])
+        X_fit, Y_fit, W_fit = fit_rows(frame, X, Y, W, is_train, X_rev, Y_rev, rev_train, run)
+        prior = deploy_prevalence(Y[is_train]) if run.deploy_prior else None
         model = LinearRiskModel(C=run.C, class_weight=run.class_weight).fit(X_fit, Y_fit, W_fit)
         scores_all = model.predict_proba(X_rev[dev_idx])
         folds = []
         for tune_half in (0, 1):
             A, B = dev_idx[half == tune_half], dev_idx[half != tune_half]
             model.calibrate(X_rev[A], Y_rev[A])
-            prior = deploy_prevalence(Y[is_train]) if run.deploy_prior else None
             model.tune_thresholds(X_rev[A], Y_rev[A], run.precision_target, run.threshold_beta,
                                   prior)
             y_hat = model.predict(X_rev[B])

@@ -47,8 +47,9 @@ _ANY_DIGIT = re.compile(r"\d")
 _NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|o)\b")
 # Digits glued to number words or a letter o: "876five550142", "o142", "2o2o". Converted
 # only when the token holds >= 3 real digits (so words like "someone" stay untouched).
-_GLUED = re.compile(r"\b(?:\d|zero|one|two|three|four|five|six|seven|eight|nine|o){4,40}\b")
-_GLUED_PART = re.compile(r"\d|zero|one|two|three|four|five|six|seven|eight|nine|o")
+_GLUED_WORDS = "|".join(sorted((w for w in _DIGIT_WORDS if w != "oh"), key=len, reverse=True))
+_GLUED = re.compile(rf"\b(?:\d|{_GLUED_WORDS}){{4,40}}\b")
+_GLUED_PART = re.compile(rf"\d|{_GLUED_WORDS}")
 
 _TLD = r"(?:com|net|org|co|jm|io|info|biz|me|us|uk|ca|edu|gov|ly|xyz|shop|store|site|online|ee|bio|link)"
 _BRACKET_AT = re.compile(r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*")

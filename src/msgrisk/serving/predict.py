@@ -90,13 +90,13 @@ class Predictor:
     def __init__(self, bundle: Any | None = None, fallback_reason: str | None = None,
                  max_chars: int = MAX_CHARS):
         from msgrisk import rules
-        from msgrisk.rules import verdicts as labeling
+        from msgrisk.rules import verdicts
 
         self.bundle = bundle
         self.fallback_reason = fallback_reason
         self.max_chars = max_chars
         self._rules = rules
-        self._labeling = labeling
+        self._verdicts = verdicts
         self.nlp = bundle.nlp if bundle is not None else rules.build_nlp()
         if bundle is not None:
             self.thresholds = np.asarray(
@@ -135,7 +135,7 @@ class Predictor:
         with self._lock:
             parsed = self._rules.parse_batch(list(texts), nlp=self.nlp, batch_size=batch_size)
         if self.bundle is None:
-            rows = (self._labeling.rules_scores(p) for p in parsed)
+            rows = (self._verdicts.rules_scores(p) for p in parsed)
             scores = np.asarray([[row[label] for label in RISK_LABELS] for row in rows],
                                 dtype=np.float64).reshape(len(parsed), len(RISK_LABELS))
             return parsed, scores, None
@@ -147,7 +147,7 @@ class Predictor:
                truncated: Sequence[bool]) -> list[Prediction]:
         """Apply thresholds and rule overrides; attach spans and top features."""
         out = []
-        rules_threshold = self._labeling.RULES_THRESHOLD
+        rules_threshold = self._verdicts.RULES_THRESHOLD
         for i, message in enumerate(parsed):
             row = scores[i]
             if not message.text.strip():  # nothing to judge: fine by contract, whatever the bias
@@ -162,11 +162,11 @@ class Predictor:
                 flagged = {lab for lab, s, t in zip(RISK_LABELS, row, self.thresholds, strict=True)
                            if s >= t}
                 if self.combine == "forced":
-                    forced = self._labeling.forced_labels(message, self.forced_rules)
+                    forced = self._verdicts.forced_labels(message, self.forced_rules)
                 else:
                     forced = set(message.override_labels())
                 if self.combine == "union":
-                    forced |= set(self._labeling.rules_labels(message)) - {labels.FINE}
+                    forced |= set(self._verdicts.rules_labels(message)) - {labels.FINE}
                 forced -= flagged
                 source = "model+rules" if forced else "model"
                 flagged |= forced

@@ -193,6 +193,25 @@ def targets(frame: pd.DataFrame, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarr
     return Y, W
 
 
+def fit_rows(frame: pd.DataFrame, X: Any, Y: np.ndarray, W: np.ndarray, is_train: np.ndarray,
+             X_rev: Any, Y_rev: np.ndarray, rev_train: np.ndarray, cfg: TrainConfig
+             ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The rows the model is fitted on: the corpus' train split (weak labels at
+    ``weak_weight`` × confidence, feedback rows at their own weight) stacked on the
+    reviewed set's train writers (strong labels at ``reviewed_weight``)."""
+    import scipy.sparse as sp
+
+    W = W.copy()
+    weak = ~frame["reviewed"].to_numpy(bool) if "reviewed" in frame else \
+        np.ones(len(frame), bool)
+    W[weak] *= cfg.weak_weight
+    X_fit = sp.vstack([X[is_train], X_rev[rev_train]], format="csr")
+    Y_fit = np.vstack([Y[is_train], Y_rev[rev_train]])
+    W_fit = np.vstack([W[is_train], np.full((int(rev_train.sum()), len(RISK_LABELS)),
+                                            cfg.reviewed_weight)])
+    return X_fit, Y_fit, W_fit
+
+
 def dev_labels(frame: pd.DataFrame, Y_weak: np.ndarray, is_dev: np.ndarray, cfg: TrainConfig,
                p: config.Paths) -> tuple[np.ndarray, str]:
     """The dev labels that calibration and thresholds are fitted to, and what they are.
