@@ -74,14 +74,69 @@ def data_reviewed(
     console.print_json(json.dumps(result.stats["coverage"]))
 
 
+@data_app.command("import")
+def data_import(
+    export: Annotated[Path, typer.Argument(help="Your export: .csv, .tsv, .parquet, .jsonl "
+                                           "or .json (array of objects).")],
+    name: Annotated[str | None, typer.Option(help="Dataset name (default: the file's stem); "
+                                             "the model registers as msgrisk-<name>.")] = None,
+    text_column: Annotated[str, typer.Option(help="Column with the message text "
+                                             "(required).")] = "text",
+    id_column: Annotated[str | None, typer.Option(help="Message id column (default "
+                                                  "message_id, else a hash).")] = None,
+    thread_column: Annotated[str | None, typer.Option(help="Conversation id column (default "
+                                                      "thread_id, else one per message).")
+                             ] = None,
+    time_column: Annotated[str | None, typer.Option(help="Send time column (default "
+                                                    "sent_at, else empty).")] = None,
+    role_column: Annotated[str | None, typer.Option(help="buyer/seller column (default "
+                                                    "sender_role, else unknown).")] = None,
+    order_column: Annotated[str | None, typer.Option(help="Order id column (default "
+                                                     "order_id, else empty).")] = None,
+    fulfillment_column: Annotated[str | None, typer.Option(
+        help="dispatched_by_kx/seller_managed column (default fulfillment, else unknown).")
+    ] = None,
+) -> None:
+    """Import your own messages: validated rows go to <data>/imported/messages.parquet,
+    bad rows (with a reason) to <data>/quarantine/, counts to <reports>/import.json."""
+    from msgrisk import config
+    from msgrisk.corpus import importer
+
+    columns = importer.ColumnMap(text=text_column, message_id=id_column,
+                                 thread_id=thread_column, order_id=order_column,
+                                 sent_at=time_column, sender_role=role_column,
+                                 fulfillment=fulfillment_column)
+    p = config.paths()
+    try:
+        report = importer.import_export(export, p, columns, name)
+    except importer.dataset.DataError as error:
+        err.print(f"[red]import failed:[/red] {error}")
+        raise typer.Exit(1) from error
+    console.print_json(json.dumps({k: report[k] for k in (
+        "dataset", "registered_model", "n_rows_in", "n_good", "n_quarantined",
+        "quarantined_by_reason", "n_exact_duplicates", "columns", "output")}, default=str))
+    console.print(f"next: MSGRISK_DATA_DIR={p.data} msgrisk train   (or make train with the "
+                  "same MSGRISK_HOME / MSGRISK_DATA_DIR)")
+
+
 @data_app.command("validate")
 def data_validate(path: Path) -> None:
-    """Validate a raw messages file; quarantined rows go to data/quarantine/."""
+    """Check a file already in the corpus schema (all seven columns); quarantined rows go to
+    the data folder's quarantine/. Exits 1 when no row is usable. For an export with other
+    columns use `msgrisk data import`."""
     from msgrisk import config
     from msgrisk.corpus import dataset
 
-    result = dataset.load_messages(path, quarantine_dir=config.paths().quarantine)
+    try:
+        result = dataset.load_messages(path, quarantine_dir=config.paths().quarantine)
+    except dataset.DataError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
     console.print_json(json.dumps(result.summary()))
+    if result.n_input and result.good.empty:
+        err.print(f"no usable row in {path.name}: see the reasons above and "
+                  f"{config.paths().quarantine}")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -108,19 +163,44 @@ def train(
     config_file: Annotated[Path | None, typer.Option("--config", help="TOML config.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: key=value.")] = None,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Promote even when the run cannot be "
+                                        "judged or is worse than the champion.")] = False,
+    model_name: Annotated[str | None, typer.Option(
+        help="MLflow registered model name (default msgrisk for the sample corpus, "
+             "msgrisk-<dataset> for an import).")] = None,
 ) -> None:
-    """Train a bundle, evaluate it, register it in MLflow and promote it if better."""
+    """Train a bundle, evaluate it, register it in MLflow and promote it if it is at least as
+    good as the champion on the same reviewed data."""
     from msgrisk import pipeline as training
+    from msgrisk.corpus.dataset import DataError
 
     overrides = dict(item.split("=", 1) for item in (set_ or []))
     cfg = training.TrainConfig.from_file(config_file or training.DEFAULT_CONFIG, overrides)
-    result = training.train(cfg, log_mlflow=not no_mlflow)
+    try:
+        result = training.train(cfg, log_mlflow=not no_mlflow, force=force,
+                                model_name=model_name)
+    except DataError as error:
+        err.print(f"[red]cannot train:[/red] {error}")
+        raise typer.Exit(1) from error
     _print_table(f"msgrisk {result.metrics['bundle']['version']} (promoted: {result.promoted})",
                  ["set/system", "label", "P", "R", "F1"], result.table())
     _print_table("served vs rules-only", ["set", "label", "rules P", "rules R",
                  "served P", "served R", "served R @ rules P"], result.comparison())
-    console.print(f"bundle: {result.bundle_path}  time: {result.seconds:.1f}s  "
-                  f"mlflow: {result.mlflow.get('registered_version', '-')}")
+    for note in result.notes():
+        console.print(note)
+    console.print(f"promotion: {result.metrics['promotion']['reason']}")
+    console.print(f"bundle: {result.bundle_path}  time: {result.seconds:.1f}s  mlflow: "
+                  f"{result.mlflow.get('registered_model', '-')} version "
+                  f"{result.mlflow.get('registered_version', '-')}")
+
+
+@app.command("model-name")
+def model_name_cmd() -> None:
+    """Print the MLflow registered model name of the current data folder (msgrisk for the
+    sample corpus, msgrisk-<dataset> for an import): serve models:/<name>@champion."""
+    from msgrisk import config
+
+    sys.stdout.write(config.paths().registered_model + "\n")
 
 
 @app.command("dev-sweep")
@@ -346,32 +426,71 @@ def _band(value: str) -> tuple[float, float]:
 @app.command("review-queue")
 def review_queue_cmd(
     input: Annotated[Path, typer.Argument(help="CSV or parquet file of messages.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Queue CSV to write.")],
-    band: Annotated[str, typer.Option(help="Uncertain score band low:high.")] = "0.35:0.65",
-    limit: Annotated[int | None, typer.Option(help="Keep the N highest-priority rows.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Queue to write: CSV, or "
+                                         "Label Studio tasks when it ends in .json.")],
+    n: Annotated[int | None, typer.Option("--n", min=0, help="Review budget: rows in the "
+                                          "queue (default 200).")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="Alias of --n.")] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed (same seed, same queue).")] = 0,
+    band: Annotated[str, typer.Option(help="Uncertain score band low:high: flags at or above "
+                                      "high are confident, unflagged scores at or above low "
+                                      "uncertain.")] = "0.35:0.65",
+    format: Annotated[str | None, typer.Option("--format", help="csv or labelstudio (default: "
+                                               "from the output's extension).")] = None,
     model: Annotated[str | None, typer.Option(help="Bundle path or models:/ URI.")] = None,
     text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
 ) -> None:
-    """Queue uncertain messages and rules/model disagreements for human review."""
-    from msgrisk.analysis.review import review_queue
+    """Sample messages for human review, stratified by label and score (confident flags too)."""
+    from msgrisk.analysis.review import FORMATS, review_queue
 
-    summary = review_queue(input, output, band=_band(band), limit=limit, model=model,
-                           text_column=text_column)
+    if format is not None and format not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if n is not None and limit is not None and n != limit:
+        raise typer.BadParameter("--limit is an alias of --n; pass only one",
+                                 param_hint="--limit")
+    summary = review_queue(input, output, band=_band(band), n=n if n is not None else limit,
+                           seed=seed, format=format, model=model, text_column=text_column)
     console.print_json(json.dumps(summary, default=str))
+    err.print(f"Reviewers: {summary['how_to_review']}. Then run: msgrisk feedback import "
+              f"{summary['output']}", markup=False, highlight=False, soft_wrap=True)
 
 
 @feedback_app.command("import")
 def feedback_import_cmd(
-    queue: Annotated[Path, typer.Argument(help="A reviewed queue CSV.")],
+    queue: Annotated[Path, typer.Argument(help="A reviewed queue CSV, or a Label Studio JSON "
+                                          "export (.json).")],
     feedback: Annotated[Path | None, typer.Option(help="Feedback CSV (default "
                                                   "data/gold/feedback.csv).")] = None,
 ) -> None:
-    """Merge reviewed decisions into data/gold/feedback.csv (validated, deduplicated)."""
+    """Merge reviewed decisions into data/gold/feedback.csv (validated, deduplicated).
+
+    Exits 1 when any reviewed row was rejected (they are kept in the quarantine file),
+    2 when the file cannot be read as a queue or an export.
+    """
     from msgrisk.analysis.feedback import import_feedback
 
-    report = import_feedback(queue, feedback_csv=feedback)
+    try:
+        report = import_feedback(queue, feedback_csv=feedback)
+    except (ValueError, FileNotFoundError) as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from error
     console.print_json(json.dumps({k: v for k, v in report.items()
                                    if not isinstance(v, list)}, default=str))
+    if report["n_conflicts"]:
+        err.print(f"{report['n_conflicts']} conflicting review(s) kept the earlier decision; "
+                  f"resolve them in {report['conflicts_file']}", markup=False,
+                  highlight=False, soft_wrap=True)
+    if report["n_rejected"]:
+        lines = [f"{report['n_rejected']} reviewed row(s) rejected and written to "
+                 f"{report['rejected_file']} (nothing imported from them).",
+                 f"{report['accepted_format']}.",
+                 *(f"  row {r['queue_row']} (message_id {r['message_id'] or '-'}): {r['reason']}"
+                   for r in report["rejected"][:10]),
+                 *(["  ..."] if report["n_rejected"] > 10 else []),
+                 f"Fix them in {queue} and import it again: rows already imported are skipped "
+                 "as duplicates."]
+        err.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command("audit-labels")

@@ -58,7 +58,7 @@ class TrainResult:
         """Per-label P/R/F1 rows per evaluation set and system (served, rules-only,
         model-only, TF-IDF+LR)."""
         rows = {}
-        for dataset in ("reviewed_test", "gold", "test"):
+        for dataset in EVAL_SET_NAMES:
             for system in ("model", "rules", "model_only", "tfidf_lr"):
                 m = self.metrics.get(dataset, {}).get(system)
                 if m:
@@ -69,7 +69,7 @@ class TrainResult:
         """Served vs rules-only per dataset and label: rules P/R, served P/R at the dev
         thresholds, and served recall read off its curve at the rules' precision."""
         rows = []
-        for dataset in ("reviewed_test", "gold", "test"):
+        for dataset in EVAL_SET_NAMES:
             m = self.metrics.get(dataset, {}).get("served_vs_rules", {})
             point, curve = m.get("operating_point", {}), m.get("at_equal_precision", {})
             for label, v in point.items():
@@ -79,16 +79,39 @@ class TrainResult:
                              f"{curve.get(label, {}).get('model_recall', float('nan')):.3f}"])
         return rows
 
+    def notes(self) -> list[str]:
+        """One line per section that could not be measured or served, and why."""
+        out = []
+        if "test" not in self.metrics:
+            out.append("generator test split: skipped (this dataset has no generator truth; "
+                       "scored on reviewed test writers, reviewed feedback and gold instead)")
+        if "reviewed_test" not in self.metrics:
+            out.append("reviewed test writers: skipped (no reviewed seed set found)")
+        unreachable = [lab for lab, t in self.metrics.get("thresholds_served", {}).items()
+                       if t > 1.0]
+        if unreachable:
+            out.append(f"served by the rules alone (no threshold reached the precision "
+                       f"target on reviewed dev): {', '.join(unreachable)}")
+        return out
+
+
+#: Evaluation sets in report order (each present only when its labels exist).
+EVAL_SET_NAMES = ("reviewed_test", "feedback_test", "gold", "test")
 
 
 def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
-          log_mlflow: bool = True, progress: bool = True) -> TrainResult:
+          log_mlflow: bool = True, progress: bool = True, force: bool = False,
+          model_name: str | None = None) -> TrainResult:
     """Train, evaluate, write the bundle and reports, log to MLflow, maybe promote.
 
     Training data: weak labels on the historical corpus (train split) plus the reviewed
     seed set's train writers with strong labels (weight ``reviewed_weight``). Calibration
     and thresholds use reviewed-dev (writers the fit never saw) plus any reviewed feedback
     in the corpus' dev split; generator truth is never fitted to.
+
+    Promotion (``promote_decision``): the candidate replaces the champion only if it is at
+    least as good on the same reviewed evaluation data (``force`` skips the check). The
+    model registers as ``model_name`` (default ``p.registered_model``: one per dataset).
     """
     from msgrisk import rules
     from msgrisk.rules import verdicts
@@ -165,7 +188,10 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     timings["fit_s"] = time.perf_counter() - t0
 
     data_hash = _hash_files(p.messages, p.weak_labels, p.feedback_csv, p.reviewed_csv)
+    registered = model_name or p.registered_model
     manifest = {
+        "name": registered,
+        "dataset": p.dataset,
         "labels": list(RISK_LABELS),
         "thresholds": {lab: float(t) for lab, t in zip(RISK_LABELS, model.thresholds_,
                                                         strict=True)},
@@ -191,6 +217,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
                            dev_against, p, baseline)
     timings["evaluate_s"] = time.perf_counter() - t0
     results["thresholds"] = threshold_report
+    results["thresholds_served"] = manifest["thresholds"]
     results["deploy_prevalence"] = prevalence
     results["forced_rules"] = {"forced": forced, "min_precision": cfg.force_min_precision,
                                "min_support": cfg.force_min_support, "measured": rule_report}
@@ -204,21 +231,18 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     manifest["metrics"] = {"dev_macro_f1": results["dev"]["model"]["macro"]["f1"],
                            "dev_against": dev_against,
                            **{f"{k}_macro_f1": results[k]["model"]["macro"]["f1"]
-                              for k in ("test", "gold", "reviewed_test") if k in results}}
+                              for k in EVAL_SET_NAMES if k in results}}
     bundle_path = bundles.save_bundle(nlp, featurizer, model, manifest, p.models)
     loaded = bundles.load_bundle(bundle_path, allow_outside=True)
     timings["total_s"] = time.perf_counter() - started
     results["timings"] = {k: round(v, 2) for k, v in timings.items()}
     results["bundle"] = {"version": loaded.version, "path": str(bundle_path)}
 
-    previous = bundles.champion_manifest(p.models)
-    promote = _should_promote(cfg.promote, results, previous)
-    if log_mlflow and cfg.promote != "never" and not promote:
-        from msgrisk.training import tracking
-
-        # the local champion and the registry alias must agree: a store without an alias
-        # (fresh MLFLOW_TRACKING_URI) gets this run as its champion
-        promote = not tracking.has_champion()
+    judge = [s_ for s_ in evaluation_sets(frame, rev, p) if s_[0] != "test"]
+    decision = promote_decision(Predictor(candidate), p, judge, registered,
+                                "always" if force else cfg.promote)
+    promote = decision["promote"]
+    results["promotion"] = decision
     results["promoted"] = promote
     artifacts = write_reports(results, p)
     mlflow_info: dict[str, Any] = {}
@@ -227,9 +251,8 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
         from msgrisk.training import tracking
 
         mlflow_info = tracking.log_training_run(
-            cfg.flat(), {k: results[k] for k in ("dev", "test", "gold", "reviewed_test")
-                         if k in results},
-            bundle_path, artifacts, promote, EXAMPLE_TEXTS, MsgriskPyfunc())
+            cfg.flat(), {k: results[k] for k in ("dev", *EVAL_SET_NAMES) if k in results},
+            bundle_path, artifacts, promote, EXAMPLE_TEXTS, MsgriskPyfunc(), registered)
     if promote:
         bundles.promote(bundle_path, p.models)
     return TrainResult(bundle_path, promote, results, mlflow_info,
@@ -337,22 +360,8 @@ def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, rev: pd.DataF
     out["dev"] = {"model": metrics.label_metrics(Y_dev, y_dev),
                   "rules": metrics.label_metrics(Y_dev, y_dev_rules), "against": dev_against}
     union = getattr(model, "combine", "overrides") == "union"
-    sets = []
-    rt = rev[rev["split"] == "test"]
-    if len(rt):
-        sets.append(("reviewed_test", rt["text"].tolist(), labels.indicator_matrix(rt["labels"]),
-                     "reviewed seed set (test writers)", "reviewed test (unseen writers)"))
-    if p.gold_csv.is_file():
-        gold = pd.read_csv(p.gold_csv, dtype=str, keep_default_na=False)
-        sets.append(("gold", gold["text"].tolist(), labels.indicator_matrix(gold["labels"]),
-                     "hand-written gold", "gold set"))
-    test = frame[frame["split"] == "test"]
-    y_true = _truth_matrix(test, p.truth)
-    if y_true is not None:
-        sets.append(("test", test["text"].tolist(), y_true, "generator truth",
-                     "generator test split (truth)"))
     thresholds = np.asarray(model.thresholds, dtype=float)
-    for name, texts, truth, against, title in sets:
+    for name, texts, truth, against, title in evaluation_sets(frame, rev, p):
         y_m, s_m = _predict_matrix(model, texts)
         y_r, _ = _predict_matrix(rules_only, texts)
         y_only = (s_m >= thresholds[None, :]).astype(int)
@@ -386,17 +395,82 @@ def _weak_label_quality(p: config.Paths) -> dict[str, Any]:
     return {k: data[k] for k in ("overall", "vs_truth", "vs_gold") if k in data}
 
 
-def _should_promote(mode: str, results: dict[str, Any], previous: dict[str, Any] | None) -> bool:
-    if mode == "always" or (mode == "if-better" and previous is None):
-        return True
+EvalSet = tuple[str, list[str], np.ndarray, str, str]
+
+
+def evaluation_sets(frame: pd.DataFrame, rev: pd.DataFrame, p: config.Paths) -> list[EvalSet]:
+    """(name, texts, truth, against, title) of every labelled set a run is scored on:
+    the reviewed seed set's test writers, the team's reviewed feedback in the test split,
+    the gold set (the data dir's or the shipped one) and, for the sample corpus only, the
+    generator's truth on the test split. Sets that do not exist are left out."""
+    sets: list[EvalSet] = []
+    rt = rev[rev["split"] == "test"]
+    if len(rt):
+        sets.append(("reviewed_test", rt["text"].tolist(), labels.indicator_matrix(rt["labels"]),
+                     "reviewed seed set (test writers)", "reviewed test (unseen writers)"))
+    test = frame[frame["split"] == "test"]
+    if "reviewed" in test and test["reviewed"].any():
+        fb = test[test["reviewed"].to_numpy(bool)]
+        sets.append(("feedback_test", fb["text"].tolist(), labels.indicator_matrix(fb["labels"]),
+                     "your reviewed feedback (test split)", "reviewed feedback (test split)"))
+    if p.gold_csv.is_file():
+        gold = pd.read_csv(p.gold_csv, dtype=str, keep_default_na=False)
+        sets.append(("gold", gold["text"].tolist(), labels.indicator_matrix(gold["labels"]),
+                     "hand-written gold", "gold set"))
+    y_true = _truth_matrix(test, p.truth)
+    if y_true is not None:
+        sets.append(("test", test["text"].tolist(), y_true, "generator truth",
+                     "generator test split (truth)"))
+    return sets
+
+
+def promote_decision(candidate: Any, p: config.Paths, judge: list[EvalSet], name: str,
+                     mode: str) -> dict[str, Any]:
+    """Whether the candidate replaces ``<models>/champion`` (and the ``champion`` alias of
+    ``name``), and why.
+
+    ``mode`` ``always`` (``--force``) and ``never`` decide alone. ``if-better`` re-scores the
+    current champion on the same reviewed sets (``judge``: pooled reviewed test writers,
+    reviewed feedback and gold) and promotes when the candidate's macro-F1 is at least as
+    good. Without reviewed data it cannot judge and does not promote; a models folder whose
+    champion belongs to another registered model is never taken over silently.
+    """
+    from msgrisk.serving.predict import Predictor
+    from msgrisk.training import bundle as bundles
+
+    if mode == "always":
+        return {"promote": True, "reason": "forced (--force or promote=always)"}
     if mode == "never":
-        return False
-    new = results["dev"]["model"]["macro"]["f1"]
-    old_metrics = (previous or {}).get("metrics", {})
-    if old_metrics.get("dev_against", "weak labels") != results["dev"]["against"]:
-        return True  # scored against different dev labels: not comparable, the newer wins
-    old = old_metrics.get("dev_macro_f1")
-    return old is None or new >= old
+        return {"promote": False, "reason": "promote=never"}
+    if not judge:
+        return {"promote": False, "reason": "cannot judge: no reviewed evaluation data "
+                "(reviewed seed set test writers, reviewed feedback or gold); review messages "
+                "(msgrisk review-queue, then feedback import) or pass --force"}
+    texts = [t for s_ in judge for t in s_[1]]
+    truth = np.vstack([s_[2] for s_ in judge])
+    sets = [s_[0] for s_ in judge]
+    new_f1 = metrics.label_metrics(truth, _predict_matrix(candidate, texts)[0])["macro"]["f1"]
+    out: dict[str, Any] = {"judged_on": sets, "n": len(texts), "candidate_macro_f1": new_f1}
+    previous = bundles.champion_manifest(p.models)
+    if previous is None:
+        return {**out, "promote": True, "reason": f"no champion in {p.models} yet"}
+    owner = previous.get("name", config.REGISTERED_MODEL)
+    if owner != name:
+        return {**out, "promote": False, "reason": (
+            f"{p.models} serves {owner}'s champion, this run is {name}: keep each dataset in "
+            "its own MSGRISK_HOME (or MSGRISK_MODELS_DIR), or pass --force to replace it")}
+    try:
+        champion = Predictor(bundles.load_bundle(p.champion, allow_outside=True))
+    except Exception as error:  # an unreadable champion cannot be compared, only replaced
+        return {**out, "promote": True, "reason": f"current champion unreadable ({error})"}
+    old_f1 = metrics.label_metrics(truth, _predict_matrix(champion, texts)[0])["macro"]["f1"]
+    out["champion_macro_f1"] = old_f1
+    out["champion_version"] = champion.model_version
+    better = new_f1 >= old_f1
+    verdict = "at least as good as" if better else "worse than"
+    return {**out, "promote": better,
+            "reason": f"macro-F1 {new_f1:.4f} {verdict} the champion's {old_f1:.4f} on "
+                      f"{' + '.join(sets)} (n={len(texts)})"}
 
 
 def write_reports(results: dict[str, Any], p: config.Paths) -> list[Path]:

@@ -11,7 +11,7 @@ import pytest
 
 from msgrisk import config, labels
 from msgrisk.analysis.feedback import CONFLICTS_NAME, REJECTED_NAME, import_feedback
-from msgrisk.analysis.review import REVIEW_COLUMNS, priorities, review_queue
+from msgrisk.analysis.review import FINE_STRATUM, REVIEW_COLUMNS, priorities, review_queue
 
 
 @pytest.fixture()
@@ -49,12 +49,17 @@ def test_feedback_loop_retrain_learns_reviewed_labels(project_copy: config.Paths
     p = project_copy
     before = _predictor(p.champion)
     queue_path = tmp_path / "queue.csv"
-    report = review_queue(p.messages, queue_path, band=(0.1, 0.9), limit=150, predictor=before)
+    report = review_queue(p.messages, queue_path, band=(0.1, 0.9), n=150, seed=0,
+                          predictor=before)
     queue = pd.read_csv(queue_path, dtype=str, keep_default_na=False)
-    assert report["n_queued"] == len(queue) >= 10
+    assert report["n_queued"] == len(queue) == 150
     assert queue["priority"].astype(float).is_monotonic_decreasing
     assert (queue[REVIEW_COLUMNS] == "").all().all()
-    assert {"message_id", "text", "labels", "rules_labels", "reason"} <= set(queue.columns)
+    assert {"message_id", "text", "labels", "rules_labels", "reason", "stratum"} <= set(
+        queue.columns)
+    # stratified: confident flags and the unflagged slice are reviewed too, not only doubts
+    assert queue["stratum"].str.endswith(":confident").any()
+    assert (queue["stratum"] == FINE_STRATUM).any()
 
     truth = pd.read_parquet(p.truth).set_index("message_id")["labels"]
     queue["review_labels"] = queue["message_id"].map(truth)

@@ -25,8 +25,13 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "fulfillment",
     "text",
 )
-SENDER_ROLES = ("buyer", "seller")
-FULFILLMENTS = ("dispatched_by_kx", "seller_managed")
+#: ``unknown`` is what an export without the column gets (``msgrisk data import``).
+UNKNOWN = "unknown"
+SENDER_ROLES = ("buyer", "seller", UNKNOWN)
+FULFILLMENTS = ("dispatched_by_kx", "seller_managed", UNKNOWN)
+#: Valid values per categorical column, quoted in quarantine reasons and errors.
+VALID_VALUES: dict[str, tuple[str, ...]] = {"sender_role": SENDER_ROLES,
+                                            "fulfillment": FULFILLMENTS}
 #: Longest message accepted for training; longer rows are quarantined (predict truncates instead).
 MAX_TEXT_CHARS = 20_000
 
@@ -69,7 +74,8 @@ def _schema():  # imported lazily: pandera pulls in optional backends at import 
             ),
             "thread_id": pa.Column(object, nullable=False),
             "order_id": pa.Column(object, nullable=True),
-            "sent_at": pa.Column(object, nullable=False),
+            # an export without times is accepted (NaT); an unparseable time is not
+            "sent_at": pa.Column(object, nullable=True),
             "sender_role": pa.Column(object, pa.Check.isin(list(SENDER_ROLES)), nullable=False),
             "fulfillment": pa.Column(object, pa.Check.isin(list(FULFILLMENTS)), nullable=False),
             "text": pa.Column(
@@ -88,7 +94,8 @@ def _reason(check: str, column: str) -> str:
     if check == "field_uniqueness":
         return f"duplicate {column}"
     if check.startswith("isin"):
-        return f"invalid {column}"
+        valid = VALID_VALUES.get(column)
+        return f"invalid {column} (valid: {', '.join(valid)})" if valid else f"invalid {column}"
     return f"{column}: {check}"
 
 
@@ -96,16 +103,28 @@ def read_raw(path: Path) -> pd.DataFrame:
     """Read a parquet or CSV file as strings, keeping undecodable bytes as surrogate escapes."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path} does not exist; run `make data` (or `msgrisk data synth`) first")
-    if path.suffix == ".parquet":
+        raise DataError(f"{path} does not exist; import your export with `msgrisk data import "
+                        "EXPORT` (or build the sample corpus with `make data`)")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
         return pd.read_parquet(path)
-    if path.suffix in {".csv", ".txt"}:
+    if suffix in {".csv", ".txt", ".tsv"}:
         # surrogateescape keeps bad bytes visible so the row can be quarantined, not lost
         return pd.read_csv(
             path, dtype=object, keep_default_na=False, na_values=[""],
             encoding="utf-8", encoding_errors="surrogateescape",
+            sep="\t" if suffix == ".tsv" else ",",
         )
-    raise DataError(f"{path}: unsupported extension {path.suffix!r}; use .parquet or .csv")
+    if suffix in {".jsonl", ".ndjson", ".json"}:
+        try:
+            return pd.read_json(path, lines=suffix != ".json", dtype=False,
+                                encoding="utf-8", encoding_errors="surrogateescape")
+        except ValueError as error:
+            raise DataError(f"{path}: not valid JSON{' Lines' if suffix != '.json' else ''} "
+                            f"({error}); one object per line, e.g. "
+                            '{"text": "..."}') from error
+    raise DataError(f"{path}: unsupported extension {path.suffix!r}; use .csv, .tsv, .parquet, "
+                    ".jsonl (JSON Lines) or .json (an array of objects)")
 
 
 def _has_surrogates(value: object) -> bool:
@@ -118,9 +137,10 @@ def validate_messages(df: pd.DataFrame) -> ValidationResult:
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         quarantined = df.copy()
-        quarantined["reason"] = f"missing column(s) {missing}"
-        return ValidationResult(df.iloc[0:0].copy(), quarantined, n_input,
-                                {f"missing column(s) {missing}": n_input})
+        reason = (f"missing column(s) {missing}: an export needs only a text column; "
+                  "bring it in with `msgrisk data import FILE`, which fills the others")
+        quarantined["reason"] = reason
+        return ValidationResult(df.iloc[0:0].copy(), quarantined, n_input, {reason: n_input})
     frame = df.reset_index(drop=True)
     reasons: dict[int, list[str]] = {}
 

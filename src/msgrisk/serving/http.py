@@ -139,6 +139,7 @@ class PredictionOut(BaseModel):
     primary: str
     scores: dict[str, float]
     source: str
+    label_sources: dict[str, str] = {}
     spans: list[SpanOut]
     top_features: dict[str, list[tuple[str, float]]]
     model_version: str | None

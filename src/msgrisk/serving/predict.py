@@ -54,11 +54,16 @@ class Prediction:
     labels: tuple[str, ...]
     primary: str
     scores: dict[str, float]
-    source: str  # "model" | "rules" | "model+rules"
+    #: "model": every decision is the model's; "rules": the rules alone decided (no bundle,
+    #: or no label's threshold is reachable); "model+rules": some flagged label came from a
+    #: rule (a forced rule, or a label the model cannot serve) — see ``label_sources``
+    source: str
     spans: list[Span] = field(default_factory=list)
     top_features: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     model_version: str | None = None
     truncated: bool = False
+    #: flagged risk label -> "model" or "rules" (which one put it there)
+    label_sources: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
@@ -108,8 +113,13 @@ class Predictor:
             # is served; "overrides" (older still): only OVERRIDE_KINDS force labels
             self.combine = bundle.manifest.get("combine", "overrides")
             self.forced_rules: dict[str, str] = dict(bundle.manifest.get("forced_rules", {}))
+            # a threshold above 1 can never be reached: the model cannot serve that label,
+            # so the rules' verdict is served for it (and reported as such)
+            self.rules_served = frozenset(lab for lab, t in zip(RISK_LABELS, self.thresholds,
+                                                                strict=True) if t > 1.0)
         else:
             self.combine = "rules"
+            self.rules_served = frozenset(RISK_LABELS)
         self._lock = threading.Lock()  # spaCy's Language is not documented as thread-safe
         self._warm_up()
 
@@ -150,13 +160,16 @@ class Predictor:
         rules_threshold = self._verdicts.RULES_THRESHOLD
         for i, message in enumerate(parsed):
             row = scores[i]
+            all_rules = len(self.rules_served) == len(RISK_LABELS)
             if not message.text.strip():  # nothing to judge: fine by contract, whatever the bias
                 row = np.zeros(len(RISK_LABELS))
                 flagged: set[str] = set()
-                source = self.mode
+                forced: set[str] = set()
+                source = "rules" if all_rules else self.mode
             elif self.bundle is None:
                 flagged = {lab for lab, s in zip(RISK_LABELS, row, strict=True)
                            if s >= rules_threshold}
+                forced = set(flagged)
                 source = "rules"
             else:
                 flagged = {lab for lab, s, t in zip(RISK_LABELS, row, self.thresholds, strict=True)
@@ -165,12 +178,15 @@ class Predictor:
                     forced = self._verdicts.forced_labels(message, self.forced_rules)
                 else:
                     forced = set(message.override_labels())
-                if self.combine == "union":
-                    forced |= set(self._verdicts.rules_labels(message)) - {labels.FINE}
+                if self.combine == "union" or self.rules_served:
+                    ruled = set(self._verdicts.rules_labels(message)) - {labels.FINE}
+                    forced |= ruled if self.combine == "union" else ruled & self.rules_served
                 forced -= flagged
-                source = "model+rules" if forced else "model"
+                source = "rules" if all_rules else "model+rules" if forced else "model"
                 flagged |= forced
             final = labels.canonical(flagged)
+            label_sources = {lab: "rules" if lab in forced else "model"
+                             for lab in final if lab != labels.FINE}
             spans = [Span(s.label, s.start, s.end, s.rule, s.text) for s in message.spans]
             top = self._top_features(X, i, final) if X is not None else {}
             out.append(Prediction(
@@ -178,6 +194,7 @@ class Predictor:
                 scores={lab: round(float(s), 6) for lab, s in zip(RISK_LABELS, row, strict=True)},
                 source=source, spans=spans, top_features=top,
                 model_version=self.model_version, truncated=bool(truncated[i]),
+                label_sources=label_sources,
             ))
         return out
 

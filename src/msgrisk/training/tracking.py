@@ -64,27 +64,27 @@ def flatten_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     return {k.replace("+", "_").replace(" ", "_"): v for k, v in out.items()}
 
 
-def has_champion() -> bool:
-    """Whether the registry has a ``msgrisk@champion`` alias."""
+def has_champion(name: str = config.REGISTERED_MODEL) -> bool:
+    """Whether the registry has a ``<name>@champion`` alias."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
     setup()
     try:
-        mlflow.MlflowClient().get_model_version_by_alias(config.REGISTERED_MODEL, ALIAS)
+        mlflow.MlflowClient().get_model_version_by_alias(name, ALIAS)
     except MlflowException:
         return False
     return True
 
 
-def current_champion_metric(metric: str) -> float | None:
+def current_champion_metric(metric: str, name: str = config.REGISTERED_MODEL) -> float | None:
     """The named metric of the registered champion's run, or None when there is none."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
     client = mlflow.MlflowClient()
     try:
-        version = client.get_model_version_by_alias(config.REGISTERED_MODEL, ALIAS)
+        version = client.get_model_version_by_alias(name, ALIAS)
         run = client.get_run(version.run_id)
     except MlflowException:
         return None
@@ -93,12 +93,15 @@ def current_champion_metric(metric: str) -> float | None:
 
 def log_training_run(params: dict[str, Any], metrics: dict[str, Any], bundle_path: Path,
                      artifacts: list[Path], promote: bool, example_texts: list[str],
-                     python_model: Any) -> dict[str, Any]:
-    """Log one training run, register the pyfunc model, and set ``champion`` when promoted."""
+                     python_model: Any, registered_model: str = config.REGISTERED_MODEL
+                     ) -> dict[str, Any]:
+    """Log one training run, register the pyfunc model under ``registered_model`` (one name
+    per dataset) and set its ``champion`` alias when promoted."""
     import mlflow
     from mlflow.models import infer_signature
 
-    with mlflow.start_run(experiment_id=experiment("msgrisk"), run_name=bundle_path.name) as run:
+    with mlflow.start_run(experiment_id=experiment(registered_model),
+                          run_name=bundle_path.name) as run:
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_metrics(flatten_metrics(metrics))
         for path in artifacts:
@@ -116,13 +119,13 @@ def log_training_run(params: dict[str, Any], metrics: dict[str, Any], bundle_pat
             signature=signature,
             input_example=example,
             pip_requirements=[f"msgrisk=={_msgrisk_version()}"],
-            registered_model_name=config.REGISTERED_MODEL,
+            registered_model_name=registered_model,
         )
         version = str(info.registered_model_version)
         if promote:
-            mlflow.MlflowClient().set_registered_model_alias(config.REGISTERED_MODEL, ALIAS,
-                                                             version)
+            mlflow.MlflowClient().set_registered_model_alias(registered_model, ALIAS, version)
     return {"run_id": run.info.run_id, "model_uri": info.model_uri,
+            "registered_model": registered_model,
             "registered_version": version, "promoted": promote}
 
 
