@@ -76,6 +76,9 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (all extras)
 		--python-version 3.11 -o requirements.lock
 
 $(SAMPLE): $(STAMP) $(SYNTH_SRC)
+	@if [ "$(DATA_DIR)" != "data" ] && [ -z "$(filter data,$(MAKECMDGOALS))" ]; then \
+		echo "no export imported in $(DATA_DIR): make train RAW=path/to/export.csv" \
+			"(or make data to put the sample corpus there)"; exit 1; fi
 	$(MSGRISK) data synth --seed $(SEED) --n-messages $(N_MESSAGES)
 
 data: $(SAMPLE)  ## build the sample historical corpus (<data>/raw/; never touches imported data)

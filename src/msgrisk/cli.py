@@ -142,9 +142,14 @@ def data_validate(path: Path) -> None:
 @app.command()
 def label() -> None:
     """Apply the labeling functions and the label model: data/interim/weak_labels.parquet."""
+    from msgrisk.corpus.dataset import DataError
     from msgrisk.training import labeling
 
-    report = labeling.run_labeling()
+    try:
+        report = labeling.run_labeling()
+    except DataError as error:
+        err.print(f"[red]cannot label:[/red] {error}")
+        raise typer.Exit(1) from error
     console.print_json(json.dumps(report.get("vs_truth", report.get("overall", {})),
                                   default=str))
 

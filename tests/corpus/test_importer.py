@@ -162,3 +162,36 @@ def test_paths_home_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert p.dataset == config.SAMPLE_DATASET and p.registered_model == "msgrisk"
     # an empty data folder still evaluates on the shipped gold set
     assert p.gold_csv == config.PROJECT_ROOT / "data" / "gold" / "gold.csv"
+
+
+def _make_dry_run(*args: str) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MSGRISK_")}
+    result = subprocess.run(["make", "-n", "--no-print-directory", *args],
+                            cwd=config.PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    return result.stdout + result.stderr
+
+
+def test_makefile_honours_the_home_and_imports_raw(tmp_path: Path) -> None:
+    export = _write(pd.DataFrame({"text": TEXTS}), tmp_path / "KX Export 2026.csv")
+    safe = tmp_path / "kx_export.csv"
+    export.rename(safe)
+    out = _make_dry_run("train", f"RAW={safe}")
+    home = config.PROJECT_ROOT / "projects" / "kx-export"
+    assert f"msgrisk data import \"{safe}\" --name \"kx-export\"" in out
+    assert f"MSGRISK_DATA_DIR={home}/data" in out and "data synth" not in out
+    out = _make_dry_run("train", f"MSGRISK_HOME={tmp_path / 'team'}")
+    assert f"MSGRISK_MODELS_DIR={tmp_path / 'team'}/models" in out
+    assert "Nothing to be done" not in out
+
+
+def test_make_clean_never_touches_your_data() -> None:
+    out = _make_dry_run("clean")
+    assert "imported" not in out and "gold" not in out and "reviewed" not in out
+    assert "data/raw/*" not in out  # only the generator's own files, never your CSVs
+    assert "data/raw/messages.parquet" in out
