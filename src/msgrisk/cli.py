@@ -199,6 +199,23 @@ def train(
                   f"{result.mlflow.get('registered_version', '-')}")
 
 
+@app.command("convert-bundle")
+def convert_bundle_cmd(
+    bundle: Annotated[Path, typer.Argument(help="A format-1 bundle folder (model.joblib).")],
+) -> None:
+    """Rewrite an old pickled bundle as a data-only bundle (<name>-data beside it): same
+    manifest, version and outputs, loads without unpickling. Point MSGRISK_MODEL (or promote)
+    at the new folder."""
+    from msgrisk.training.bundle import BundleError, convert_bundle
+
+    try:
+        out = convert_bundle(bundle)
+    except BundleError as error:
+        err.print(f"[red]cannot convert:[/red] {error}")
+        raise typer.Exit(1) from error
+    console.print(f"wrote {out}")
+
+
 @app.command("model-name")
 def model_name_cmd() -> None:
     """Print the MLflow registered model name of the current data folder (msgrisk for the

@@ -35,7 +35,8 @@ def test_bundle_manifest_lists_hashes_and_metadata(tiny_bundle):
     manifest = json.loads((tiny_bundle / "manifest.json").read_text())
     assert manifest["format_version"] == bundles.BUNDLE_FORMAT
     assert set(manifest["thresholds"]) == {"suspicious", "off_platform", "aggressive", "promise"}
-    assert bundles.MODEL_FILE in manifest["files"]
+    assert {bundles.FEATURES_FILE, bundles.WEIGHTS_FILE} <= set(manifest["files"])
+    assert bundles.MODEL_FILE not in manifest["files"]  # data only: nothing to unpickle
     assert any(name.startswith("nlp/") for name in manifest["files"])
     for key in ("training_data_sha256", "rules_version", "packages", "metrics", "version"):
         assert manifest[key]
@@ -43,7 +44,7 @@ def test_bundle_manifest_lists_hashes_and_metadata(tiny_bundle):
 
 def test_bundle_tampered_file_is_refused(tiny_bundle, tmp_path):
     bad = copy_bundle(tiny_bundle, tmp_path)
-    with open(bad / bundles.MODEL_FILE, "ab") as handle:
+    with open(bad / bundles.WEIGHTS_FILE, "ab") as handle:
         handle.write(b"x")
     with pytest.raises(bundles.BundleError, match="refusing to load"):
         bundles.load_bundle(bad, allow_outside=True)
@@ -51,8 +52,8 @@ def test_bundle_tampered_file_is_refused(tiny_bundle, tmp_path):
 
 def test_bundle_truncated_file_is_refused(tiny_bundle, tmp_path):
     bad = copy_bundle(tiny_bundle, tmp_path)
-    data = (bad / bundles.MODEL_FILE).read_bytes()
-    (bad / bundles.MODEL_FILE).write_bytes(data[: len(data) // 2])
+    data = (bad / bundles.WEIGHTS_FILE).read_bytes()
+    (bad / bundles.WEIGHTS_FILE).write_bytes(data[: len(data) // 2])
     with pytest.raises(bundles.BundleError, match="make train"):
         bundles.load_bundle(bad, allow_outside=True)
 
@@ -91,7 +92,7 @@ def test_bundle_outside_models_dir_is_refused(tiny_bundle, tmp_path, monkeypatch
 
 def test_bundle_tampered_bundle_falls_back_to_rules(tiny_bundle, tmp_path, caplog):
     bad = copy_bundle(tiny_bundle, tmp_path)
-    (bad / bundles.MODEL_FILE).write_bytes(b"not a model")
+    (bad / bundles.WEIGHTS_FILE).write_bytes(b"not a model")
     predictor = load_predictor(bad, allow_outside=True)
     assert predictor.mode == "rules"
     assert "make train" in predictor.fallback_reason

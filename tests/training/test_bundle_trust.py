@@ -25,10 +25,10 @@ def edit_manifest(path, change):
 
 
 def test_bundle_trust_symlinked_file_pointing_outside_is_refused(bad, tmp_path):
-    outside = tmp_path / "outside.joblib"  # identical bytes, so only the location is wrong
-    shutil.copy(bad / bundles.MODEL_FILE, outside)
-    (bad / bundles.MODEL_FILE).unlink()
-    (bad / bundles.MODEL_FILE).symlink_to(outside)
+    outside = tmp_path / "outside.npz"  # identical bytes, so only the location is wrong
+    shutil.copy(bad / bundles.WEIGHTS_FILE, outside)
+    (bad / bundles.WEIGHTS_FILE).unlink()
+    (bad / bundles.WEIGHTS_FILE).symlink_to(outside)
     with pytest.raises(bundles.BundleError, match="outside the bundle"):
         bundles.load_bundle(bad, allow_outside=True)
 
@@ -62,7 +62,7 @@ def test_bundle_trust_non_json_manifest_is_refused(bad, content, match):
     lambda m: m.pop("thresholds"),
     lambda m: m["thresholds"].pop("promise"),
     lambda m: m["thresholds"].update(suspicious="high"),
-    lambda m: m.update(files=["model.joblib"]),
+    lambda m: m.update(files=["weights.npz"]),
     lambda m: m["files"].update({"/etc/passwd": "0" * 64}),
 ])
 def test_bundle_trust_malformed_manifest_is_refused(bad, change):
@@ -82,7 +82,7 @@ def test_bundle_trust_nothing_unpickled_before_hashes_match(bad, monkeypatch):
 
     calls = []
     monkeypatch.setattr(joblib, "load", lambda *a, **k: calls.append(a))
-    with open(bad / bundles.MODEL_FILE, "ab") as handle:
+    with open(bad / bundles.WEIGHTS_FILE, "ab") as handle:
         handle.write(b"\0")
     with pytest.raises(bundles.BundleError, match="refusing to load"):
         bundles.load_bundle(bad, allow_outside=True)

@@ -43,10 +43,10 @@ def project(tiny_paths, tiny_bundle, tmp_path, monkeypatch):
 
 
 def champion_state(p: config.Paths) -> tuple[str, str]:
-    """(symlink target, model.joblib sha256) after checking the champion still verifies."""
+    """(symlink target, weights.npz sha256) after checking the champion still verifies."""
     manifest = bundles.verify_bundle(p.champion, allow_outside=True)
     bundles.load_bundle(p.champion, allow_outside=True)
-    return os.readlink(p.champion), manifest["files"][bundles.MODEL_FILE]
+    return os.readlink(p.champion), manifest["files"][bundles.WEIGHTS_FILE]
 
 
 def champion_alias() -> str | None:
@@ -91,7 +91,7 @@ def test_interrupted_training_failure_while_saving_keeps_champion(project, monke
 def test_interrupted_training_stale_temps_are_cleaned(tmp_path):
     old, fresh = tmp_path / ".tmp-old", tmp_path / ".tmp-fresh"
     old.mkdir()
-    (old / "model.joblib").write_bytes(b"half")
+    (old / "weights.npz").write_bytes(b"half")
     fresh.mkdir()
     (tmp_path / ".champion-old").symlink_to("nowhere")
     stale = time.time() - bundles.STALE_TEMP_SECONDS - 60

@@ -1,13 +1,17 @@
 """Model bundles: write, verify, load and promote.
 
 A bundle is a folder ``models/msgrisk-<version>/`` holding the spaCy pipeline (``nlp/``,
-written with ``nlp.to_disk``), the scikit-learn featurizer and model (``model.joblib``)
-and ``manifest.json`` (format version, labels, thresholds, metrics, data hash, rules
-version, package versions, git commit, and the sha256 of every file).
+written with ``nlp.to_disk``), the fitted featurizer and model **as data**
+(``features.json``: blocks and vocabularies; ``weights.npz``: IDF, coefficients,
+calibration, thresholds; see :mod:`msgrisk.training.frozen`) and ``manifest.json``
+(format version, labels, thresholds, metrics, data hash, rules version, package versions,
+git commit, and the sha256 of every file).
 
-joblib/pickle runs code while loading, so :func:`load_bundle` checks the manifest and
-every file hash *before* anything is unpickled, and refuses bundles outside the
-configured models folder unless explicitly allowed.
+Format 2 (current) loads without unpickling anything and without importing scikit-learn.
+Format 1 bundles (``model.joblib``, a pickle) still load: pickle runs code while loading,
+so :func:`load_bundle` checks the manifest and every file hash *before* anything is
+unpickled, and refuses bundles outside the configured models folder unless explicitly
+allowed. ``msgrisk convert-bundle OLD`` rewrites a format-1 bundle as format 2.
 """
 
 from __future__ import annotations
@@ -27,10 +31,14 @@ from typing import Any
 from msgrisk import config
 from msgrisk.labels import RISK_LABELS
 
-#: Bumped whenever the bundle layout or the pickled classes change incompatibly.
-BUNDLE_FORMAT = 1
+#: Bumped whenever the bundle layout changes incompatibly (2: data-only featurizer/model).
+BUNDLE_FORMAT = 2
+#: Formats this msgrisk still reads (1: pickled featurizer/model in ``model.joblib``).
+READABLE_FORMATS = (1, 2)
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.joblib"
+FEATURES_FILE = "features.json"
+WEIGHTS_FILE = "weights.npz"
 NLP_DIR = "nlp"
 _PACKAGES = ("msgrisk", "spacy", "scikit-learn", "numpy", "scipy", "joblib", "phonenumbers")
 
@@ -121,21 +129,35 @@ def clean_stale_temps(models_dir: Path, max_age_s: float = STALE_TEMP_SECONDS) -
 
 
 def save_bundle(nlp: Any, featurizer: Any, model: Any, manifest: dict[str, Any],
-                models_dir: Path) -> Path:
-    """Write a bundle atomically: into a temp folder, verify it, then rename into place."""
-    import joblib
+                models_dir: Path, data_only: bool = True, folder_name: str | None = None
+                ) -> Path:
+    """Write a bundle atomically: into a temp folder, verify it, then rename into place.
+
+    The featurizer and model are written as data (format 2); a featurizer with no data form
+    (hashed character n-grams), or ``data_only=False``, is pickled instead (format 1).
+    ``folder_name`` overrides ``msgrisk-<version>``."""
+    from msgrisk.training import frozen
 
     models_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(models_dir)
     version = manifest.get("version") or new_version(manifest.get("training_data_sha256", "0" * 8))
-    final = models_dir / f"msgrisk-{version}"
+    final = models_dir / (folder_name or f"msgrisk-{version}")
     tmp = models_dir / f".tmp-{uuid.uuid4().hex}"
     try:
         tmp.mkdir()
         nlp.to_disk(tmp / NLP_DIR)
-        joblib.dump({"featurizer": featurizer, "model": model}, tmp / MODEL_FILE, compress=3)
+        try:
+            if not data_only:
+                raise NotImplementedError("pickled format requested")
+            frozen.write(tmp, featurizer, model)
+            fmt = BUNDLE_FORMAT
+        except NotImplementedError:
+            import joblib
+
+            joblib.dump({"featurizer": featurizer, "model": model}, tmp / MODEL_FILE, compress=3)
+            fmt = 1
         full = {
-            "format_version": BUNDLE_FORMAT,
+            "format_version": fmt,
             "name": config.REGISTERED_MODEL,
             **manifest,
             "version": version,
@@ -186,14 +208,17 @@ def verify_bundle(path: Path, allow_outside: bool = False) -> dict[str, Any]:
         raise BundleError(f"{manifest_path} holds a JSON {type(manifest).__name__}, not an "
                           f"object. {fix}")
     fmt = manifest.get("format_version")
-    if fmt != BUNDLE_FORMAT:
+    if fmt not in READABLE_FORMATS:
         raise BundleError(
-            f"{path} has bundle format {fmt!r} but this msgrisk reads format {BUNDLE_FORMAT}. "
-            f"Retrain with `make train`, or install the msgrisk version that wrote it."
+            f"{path} has bundle format {fmt!r} but this msgrisk reads formats "
+            f"{list(READABLE_FORMATS)}. Retrain with `make train`, or install the msgrisk "
+            "version that wrote it."
         )
     files = manifest.get("files")
-    if not isinstance(files, dict) or MODEL_FILE not in files:
-        raise BundleError(f"{manifest_path} lists no file hashes (or no {MODEL_FILE}). {fix}")
+    needed = (MODEL_FILE,) if fmt == 1 else (FEATURES_FILE, WEIGHTS_FILE)
+    if not isinstance(files, dict) or not all(name in files for name in needed):
+        raise BundleError(f"{manifest_path} lists no file hashes (or not {', '.join(needed)}). "
+                          f"{fix}")
     for name, expected in files.items():
         target = path / name
         if ".." in Path(name).parts or Path(name).is_absolute() or not _inside(target, path):
@@ -220,8 +245,10 @@ def verify_bundle(path: Path, allow_outside: bool = False) -> dict[str, Any]:
 
 
 def load_bundle(path: Path, allow_outside: bool = False) -> Bundle:
-    """Verify then load a bundle (spaCy pipeline + featurizer + model)."""
-    import joblib
+    """Verify then load a bundle (spaCy pipeline + featurizer + model).
+
+    Format 2 reads JSON and ``.npz`` arrays only; format 1 unpickles ``model.joblib`` (after
+    the hash check)."""
     import spacy
 
     import msgrisk.rules  # noqa: F401  (registers the spaCy factories the pipeline needs)
@@ -230,8 +257,15 @@ def load_bundle(path: Path, allow_outside: bool = False) -> Bundle:
     manifest = verify_bundle(path, allow_outside=allow_outside)
     try:
         nlp = spacy.load(path / NLP_DIR)
-        payload = joblib.load(path / MODEL_FILE)
-        featurizer, model = payload["featurizer"], payload["model"]
+        if manifest.get("format_version") == 1:
+            import joblib
+
+            payload = joblib.load(path / MODEL_FILE)
+            featurizer, model = payload["featurizer"], payload["model"]
+        else:
+            from msgrisk.training import frozen
+
+            featurizer, model = frozen.load(path)
     except Exception as err:  # a verified but unreadable bundle: incompatible versions
         raise BundleError(
             f"{path} passed its hash check but could not be loaded ({type(err).__name__}: {err}); "
@@ -239,6 +273,22 @@ def load_bundle(path: Path, allow_outside: bool = False) -> Bundle:
         ) from err
     return Bundle(path=path.resolve(), manifest=manifest, nlp=nlp, featurizer=featurizer,
                   model=model)
+
+
+def convert_bundle(path: Path, allow_outside: bool = False) -> Path:
+    """Rewrite a format-1 (pickled) bundle as a data-only format-2 bundle beside it,
+    ``<name>-data``, with the same manifest fields, version and spaCy pipeline. The old
+    bundle is verified (hashes) before it is unpickled, and left untouched."""
+    path = Path(path)
+    loaded = load_bundle(path, allow_outside=allow_outside)
+    if loaded.manifest.get("format_version") != 1:
+        raise BundleError(f"{path} is already format {loaded.manifest.get('format_version')}: "
+                          "nothing to convert")
+    keep = {k: v for k, v in loaded.manifest.items()
+            if k not in {"format_version", "files", "created_at", "packages", "git_commit"}}
+    keep["converted_from"] = path.name
+    return save_bundle(loaded.nlp, loaded.featurizer, loaded.model, keep, path.resolve().parent,
+                       folder_name=f"{path.resolve().name}-data")
 
 
 def promote(bundle_path: Path, models_dir: Path) -> Path:

@@ -14,93 +14,28 @@ the same (docs/model.md, "Feature choices").
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Sequence
-from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 
 from msgrisk.rules import ParsedMessage
+from msgrisk.training import frozen
+from msgrisk.training.frozen import lemma_tokens, normalized_tokens
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_DIGIT = re.compile(r"\d")
-_ASCII_DIGIT = re.compile(r"[0-9]")  # the only digits _WORD can contain
+__all__ = ["CharNgramFeatures", "DetectorFeatures", "MessageFeaturizer", "NgramFeatures",
+           "lemma_tokens", "normalized_tokens"]
 
-
-#: lemma/orth hash -> feature token (lower-cased, digits as ``0``); bounded, see lemma_tokens
-_TOKEN_CACHE: dict[int, str] = {}
-_TOKEN_CACHE_MAX = 500_000
+_csr = frozen.csr
 #: words whose character n-gram columns CharNgramFeatures keeps per fitted block
-_WORD_CACHE_MAX = 200_000
-_TOKEN_ATTRS = (LEMMA, ORTH, IS_PUNCT, IS_SPACE)
-
-
-def lemma_tokens(message: ParsedMessage) -> list[str]:
-    """Lower-cased lemmas of word-like tokens; digits collapsed to ``0`` (numbers vary, shape not).
-
-    Reads the Doc as one attribute array instead of creating a ``Token`` per word (3-4x
-    faster), and caches each distinct lemma's feature string by its hash; the cache is
-    dropped when it outgrows ``_TOKEN_CACHE_MAX`` so hostile input cannot grow it forever.
-    """
-    doc = message.doc
-    if len(doc) == 0:
-        return []
-    strings = doc.vocab.strings
-    cache = _TOKEN_CACHE
-    out = []
-    for lemma, orth, is_punct, is_space in doc.to_array(_TOKEN_ATTRS).tolist():
-        if is_space or is_punct:
-            continue
-        key = lemma or orth  # an unset lemma (0) falls back to the text, as token.lemma_ or text
-        token = cache.get(key)
-        if token is None:
-            if len(cache) >= _TOKEN_CACHE_MAX:
-                cache.clear()
-            token = cache[key] = _DIGIT.sub("0", strings[key].lower())
-        out.append(token)
-    return out
-
-
-def normalized_tokens(message: ParsedMessage) -> list[str]:
-    """Word tokens of the de-obfuscated text, digits collapsed to ``0``."""
-    # digits -> 0 before splitting: same tokens (a digit only ever becomes a digit), one
-    # regex pass per message instead of one per token
-    return _WORD.findall(_ASCII_DIGIT.sub("0", message.normalized))
+_WORD_CACHE_MAX = frozen.WORD_CACHE_MAX
 
 
 def _identity(tokens: list[str]) -> list[str]:
     return tokens
-
-
-def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int]
-         ) -> sp.csr_matrix:
-    """CSR from triplets; rows arrive grouped in order, so indptr comes from a bincount."""
-    order = np.lexsort((cols, rows))
-    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
-    return sp.csr_matrix((vals[order].astype(np.float32), cols[order], indptr), shape=shape)
-
-
-def _tfidf_values(rows: list[int], cols: list[int], counts: list[int], n_rows: int,
-                  idf: np.ndarray, sublinear_tf: bool
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """TfidfVectorizer's values for raw counts: (sublinear) tf × idf, L2-normalised per row."""
-    row_a = np.asarray(rows, dtype=np.int64)
-    col_a = np.asarray(cols, dtype=np.int64)
-    tf = np.asarray(counts, dtype=np.float64)
-    if sublinear_tf:
-        tf = 1.0 + np.log(tf)
-    vals = tf * idf[col_a]
-    norms = np.zeros(n_rows)
-    np.add.at(norms, row_a, vals * vals)
-    vals = vals / np.sqrt(norms[row_a]) if len(vals) else vals
-    return row_a, col_a, vals.astype(np.float32)
 
 
 class NgramFeatures(BaseEstimator, TransformerMixin):
@@ -115,11 +50,7 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         self.sublinear_tf = sublinear_tf
 
     def _tokens(self, messages: Sequence[ParsedMessage]) -> list[list[str]]:
-        if self.view == "lemma":
-            return [lemma_tokens(m) for m in messages]
-        if self.view == "normalized":
-            return [normalized_tokens(m) for m in messages]
-        raise ValueError(f"view must be 'lemma' or 'normalized', got {self.view!r}")
+        return frozen.view_tokens(self.view, messages)
 
     def fit(self, messages: Sequence[ParsedMessage], y: object = None) -> NgramFeatures:
         """Learn the vocabulary and IDF weights."""
@@ -149,24 +80,9 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         latency. ``test_features_fast_path_matches_sklearn`` pins the equivalence.
         """
         check_is_fitted(self, "vectorizer_")
-        vocab = self.vectorizer_.vocabulary_
-        lo, hi = self.ngram_range
-        rows: list[int] = []
-        cols: list[int] = []
-        counts: list[int] = []
-        for r, tokens in enumerate(self._tokens(messages)):
-            seen: dict[int, int] = {}
-            for n in range(lo, hi + 1):
-                for i in range(len(tokens) - n + 1):
-                    gram = tokens[i] if n == 1 else " ".join(tokens[i:i + n])
-                    j = vocab.get(gram)
-                    if j is not None:
-                        seen[j] = seen.get(j, 0) + 1
-            rows.extend([r] * len(seen))
-            cols.extend(seen)
-            counts.extend(seen.values())
-        return _tfidf_values(rows, cols, counts, len(messages), self.vectorizer_.idf_,
-                             self.sublinear_tf)
+        return frozen.ngram_triplets(self._tokens(messages), self.vectorizer_.vocabulary_,
+                                     tuple(self.ngram_range), self.vectorizer_.idf_,
+                                     self.sublinear_tf)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_")
@@ -234,40 +150,15 @@ class CharNgramFeatures(BaseEstimator, TransformerMixin):
         cache = self.__dict__.setdefault("_word_cache", {})
         if len(cache) > _WORD_CACHE_MAX:  # bounded: hostile input cannot grow it forever
             cache.clear()
-        rows: list[int] = []
-        cols: list[int] = []
-        counts: list[int] = []
-        for r, message in enumerate(messages):
-            per_word = []
-            for word in message.normalized.lower().split():
-                columns = cache.get(word)
-                if columns is None:
-                    columns = cache[word] = self._word_columns(word)
-                per_word.append(columns)
-            seen = Counter(chain.from_iterable(per_word))
-            rows.extend([r] * len(seen))
-            cols.extend(seen)
-            counts.extend(seen.values())
-        return _tfidf_values(rows, cols, counts, len(messages), self.vectorizer_.idf_,
-                             self.sublinear_tf)
+        return frozen.char_triplets(messages, self.vectorizer_.vocabulary_,
+                                    tuple(self.ngram_range), self.vectorizer_.idf_,
+                                    self.sublinear_tf, cache)
 
     def _word_columns(self, word: str) -> tuple[int, ...]:
-        """Vocabulary columns of one word's ``char_wb`` n-grams, one entry per occurrence
-        (``char_wb`` n-grams never cross words, so a message's counts are the sum over its
-        words and each word is analysed once per process)."""
-        vocab = self.vectorizer_.vocabulary_
-        lo, hi = self.ngram_range
-        w = f" {word} "
-        size = len(w)
-        out: list[int] = []
-        for n in range(lo, hi + 1):
-            for start in range(max(size - n + 1, 1)):
-                j = vocab.get(w[start:start + n])
-                if j is not None:
-                    out.append(j)
-            if size <= n:  # sklearn counts a word shorter than n once, then stops
-                break
-        return tuple(out)
+        """Vocabulary columns of one word's ``char_wb`` n-grams (see
+        :func:`msgrisk.training.frozen.char_word_columns`)."""
+        return frozen.char_word_columns(word, self.vectorizer_.vocabulary_,
+                                        tuple(self.ngram_range))
 
     def __getstate__(self) -> dict[str, object]:
         state = super().__getstate__()
@@ -315,19 +206,7 @@ class DetectorFeatures(BaseEstimator, TransformerMixin):
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, column, value) of the non-zero detector features."""
         check_is_fitted(self, "keys_")
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for i, message in enumerate(messages):
-            feats = message.features()
-            for j, key in enumerate(self.keys_):
-                value = abs(float(feats.get(key, 0.0)))
-                if value:
-                    rows.append(i)
-                    cols.append(j)
-                    vals.append(self.scale * value / (1.0 + value))
-        return (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
-                np.asarray(vals, dtype=np.float32))
+        return frozen.detector_triplets(messages, self.keys_, self.scale)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_")
@@ -377,11 +256,8 @@ class MessageFeaturizer(BaseEstimator, TransformerMixin):
         """Stacked sparse features, one row per message (built as one CSR, no hstack)."""
         check_is_fitted(self, "blocks_")
         parts = [b.triplets(messages) for b in self.blocks_]
-        offsets = np.cumsum([0] + [len(b.get_feature_names_out()) for b in self.blocks_])
-        rows = np.concatenate([r for r, _, _ in parts])
-        cols = np.concatenate([c + off for (_, c, _), off in zip(parts, offsets, strict=False)])
-        vals = np.concatenate([v for _, _, v in parts])
-        return _csr(rows, cols, vals, (len(messages), int(offsets[-1])))
+        return frozen.stack_triplets(parts, [len(b.get_feature_names_out())
+                                             for b in self.blocks_], len(messages))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_")

@@ -18,10 +18,9 @@ from sklearn.metrics import precision_recall_curve
 from sklearn.utils.validation import check_is_fitted
 
 from msgrisk.labels import RISK_LABELS
+from msgrisk.training import frozen
 
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+_sigmoid = frozen.sigmoid
 
 
 class LinearRiskModel(BaseEstimator):
@@ -189,14 +188,7 @@ class LinearRiskModel(BaseEstimator):
         ``X[i]`` costs ~80 µs, more than scoring the message); ``top`` keeps the first
         ``top`` of that order (same order and ties, without sorting the whole row)."""
         check_is_fitted(self, "coef_")
-        contrib = values * self.coef_[label_index, indices]
-        if top is not None and top < len(contrib):
-            kth = np.partition(contrib, len(contrib) - top)[len(contrib) - top]
-            candidates = np.flatnonzero(contrib >= kth)  # the top values and any ties
-            order = candidates[np.argsort(-contrib[candidates], kind="stable")][:top]
-        else:
-            order = np.argsort(-contrib, kind="stable")
-        return [(int(indices[k]), float(contrib[k])) for k in order]
+        return frozen.row_contributions(self.coef_, indices, values, label_index, top)
 
 
 #: Threshold meaning "the model adds nothing for this label" (calibrated scores are <= 1).
