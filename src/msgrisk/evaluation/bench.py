@@ -30,6 +30,14 @@ HOSTILE = {"digits_50k": "1" * 50_000, "at_50k": "@" * 50_000, "a_dot_30k": "a."
 PACKAGES = ("msgrisk", "spacy", "scikit-learn", "numpy", "pandas", "torch")
 
 
+#: Single-message latency is measured this many times; the median round's p99 is reported.
+LATENCY_ROUNDS = 3
+#: Fresh-process cold starts per system; the median is reported.
+COLD_STARTS = 5
+#: What a user runs: process start -> first prediction, through the public API.
+COLD_START_CODE = "from msgrisk import predict; predict('hi')"
+
+
 # -- measurements inside the fresh subprocess ---------------------------------------------
 def _since_process_start() -> float:
     """Seconds since this process started (from /proc; covers interpreter start + imports)."""
@@ -94,14 +102,20 @@ def _child(spec_path: str) -> None:
     batch_s = time.perf_counter() - t0
     y_gold = decide(inputs["gold"]) if inputs["gold"] else np.zeros((0, 4), dtype=int)
     single = inputs["latency"]
-    times = []
-    for text in single:
-        t0 = time.perf_counter()
-        decide([text])
-        times.append(time.perf_counter() - t0)
+    rounds = []
+    for _ in range(LATENCY_ROUNDS):
+        times = []
+        for text in single:
+            t0 = time.perf_counter()
+            decide([text])
+            times.append(time.perf_counter() - t0)
+        rounds.append(_percentiles(times))
+    # the median round by p99: one noisy round on a shared VM does not decide the figure
+    latency = sorted(rounds, key=lambda r: r["p99_ms"])[len(rounds) // 2]
+    latency["p99_ms_rounds"] = [r["p99_ms"] for r in rounds]
     out: dict[str, Any] = {
         "cold_load_s": round(cold, 3), "batch_s": round(batch_s, 3),
-        "batch_msg_per_s": round(len(texts) / batch_s, 1), "latency": _percentiles(times),
+        "batch_msg_per_s": round(len(texts) / batch_s, 1), "latency": latency,
         "y_test": np.asarray(y_all)[inputs["test_idx"]].astype(int).tolist(),
         "y_gold": np.asarray(y_gold).astype(int).tolist()}
     if spec["system"] == "msgrisk":
@@ -124,7 +138,59 @@ def _child(spec_path: str) -> None:
     Path(spec["out"]).write_text(json.dumps(out))
 
 
+def _cold_child(system: str, artefact: str) -> None:
+    """Subprocess entry: load one baseline and decide one message (timed by the parent)."""
+    from msgrisk.evaluation import baselines
+
+    baselines.load(system, artefact)(["hi"])
+
+
 # -- orchestration in the parent ------------------------------------------------------------
+def cold_starts(system: str, artefact: str | None, n: int = COLD_STARTS) -> dict[str, Any]:
+    """Wall time from process start to the first prediction, ``n`` fresh interpreters.
+
+    msgrisk runs exactly ``from msgrisk import predict; predict('hi')`` with
+    ``MSGRISK_MODEL`` pointing at the bundle; a baseline loads its artefact and decides one
+    message. Returns the median, every run and the peak RSS of the children.
+    """
+    import resource
+
+    env = {**os.environ, "TQDM_DISABLE": "1"}
+    if system == "msgrisk":
+        env.update(MSGRISK_MODEL=str(artefact), MSGRISK_ALLOW_ANY_MODEL_PATH="1")
+        cmd = [sys.executable, "-c", COLD_START_CODE]
+    else:
+        cmd = [sys.executable, "-m", "msgrisk.evaluation.bench", "cold", system, str(artefact)]
+    runs = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        runs.append(round(time.perf_counter() - t0, 3))
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"median_s": float(np.median(runs)), "runs_s": runs,
+            "peak_rss_mb_any_child": round(peak, 1)}
+
+
+def workers_scaling(location: str, texts: list[str], work: Path) -> dict[str, Any]:
+    """``predict-file`` with 1 and 2 worker processes on the same file: msg/s and speed-up."""
+    import pandas as pd
+
+    from msgrisk.serving.batch import predict_file
+
+    src = work / "scaling.parquet"
+    pd.DataFrame({"text": texts}).to_parquet(src, index=False)
+    out: dict[str, Any] = {"n_messages": len(texts)}
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        predict_file(src, work / f"scaled{workers}.parquet", workers=workers, model=location)
+        seconds = time.perf_counter() - t0
+        out[f"workers{workers}"] = {"s": round(seconds, 2),
+                                    "msg_per_s": round(len(texts) / seconds, 1)}
+    out["speedup_2_vs_1"] = round(out["workers2"]["msg_per_s"] / out["workers1"]["msg_per_s"], 3)
+    return out
+
+
+
 def _dir_size_mb(path: Path) -> float:
     path = Path(path).resolve()
     files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
@@ -244,12 +310,15 @@ def run_bench(n_messages: int = 20_000, paths: Any = None, include_embed: bool =
                          hostile_repeats if name in ("msgrisk", "rules") else 0)
             test_m = metrics.label_metrics(data["y_test"], np.asarray(m.pop("y_test")))
             gold_m = metrics.label_metrics(data["y_gold"], np.asarray(m.pop("y_gold")))
+            if name in ("msgrisk", "tfidf_lr") and artefact is not None:
+                m["cold_start"] = cold_starts(name, artefact)
             systems[name] = {
                 **m, "test_macro_f1": test_m["macro"]["f1"], "gold_macro_f1": gold_m["macro"]["f1"],
                 "test_per_label_f1": {k: test_m[k]["f1"] for k in test_m if "f1" in test_m[k]},
                 "gold_per_label_f1": {k: gold_m[k]["f1"] for k in gold_m if "f1" in gold_m[k]},
                 "train_s": train_s.get(name),
                 "artefact_mb": _dir_size_mb(Path(artefact)) if artefact else 0.0}
+        scaling = workers_scaling(location, data["texts"], work)
     _add_ratios(systems)
     hostile = {name: systems[name].pop("hostile") for name in ("msgrisk", "rules")
                if "hostile" in systems.get(name, {})}
@@ -258,6 +327,7 @@ def run_bench(n_messages: int = 20_000, paths: Any = None, include_embed: bool =
                "n_latency_calls": n_latency, "textcat_epochs": textcat_epochs,
                "msgrisk_version": version, "packages": _versions(),
                "machine": reporting.machine_info(), "systems": systems,
+               "predict_file_workers": scaling,
                "notes": "msgrisk = champion bundle trained by `make train` on the full corpus "
                         "train split (train_s from its metrics.json); baselines trained here on "
                         "this sample's train split; all on weak labels, decisions at 0.5 for "
@@ -362,12 +432,28 @@ def _targets_section(bench: dict[str, Any]) -> list[str]:
     lines = ["", "## Targets vs measured", "", "| target | measured | met |", "|---|---|---|"]
     if ours and tfidf and "latency" in ours:
         ratio = ours.get("throughput_vs_tfidf")
-        lines.append(f"| batch throughput ≥ 2× TF-IDF+LR | {_cell(ratio, 2)}× "
+        lines.append(f"| batch throughput ≥ 1.0× TF-IDF+LR | {_cell(ratio, 2)}× "
                      f"({_cell(ours['batch_msg_per_s'], 0)} vs {_cell(tfidf['batch_msg_per_s'], 0)}"
-                     f" msg/s) | {ratio is not None and ratio >= 2} |")
+                     f" msg/s) | {ratio is not None and ratio >= 1.0} |")
+        rules_ratio = systems.get("rules", {}).get("throughput_vs_tfidf")
+        lines.append(f"| rules-only throughput ≥ 2× TF-IDF+LR | {_cell(rules_ratio, 2)}× | "
+                     f"{rules_ratio is not None and rules_ratio >= 2} |")
         p99 = ours["latency"]["p99_ms"]
-        lines.append(f"| single-message p99 ≤ 1 ms | {_cell(p99, 2)} ms (p50 "
-                     f"{_cell(ours['latency']['p50_ms'], 2)} ms) | {p99 <= 1.0} |")
+        lines.append(f"| single-message p99 ≤ 0.8 ms (median of {LATENCY_ROUNDS} rounds) | "
+                     f"{_cell(p99, 2)} ms (rounds {ours['latency'].get('p99_ms_rounds')}, p50 "
+                     f"{_cell(ours['latency']['p50_ms'], 2)} ms) | {p99 <= 0.8} |")
+        cold, base_cold = ours.get("cold_start", {}), tfidf.get("cold_start", {})
+        if cold:
+            lines.append(f"| cold start ≤ 1.5 s (median of {COLD_STARTS}, `{COLD_START_CODE}`)"
+                         f" | {_cell(cold['median_s'], 2)} s (TF-IDF+LR "
+                         f"{_cell(base_cold.get('median_s'), 2)} s) | "
+                         f"{cold['median_s'] <= 1.5} |")
+        scaling = bench.get("systems", {}).get("predict_file_workers", {})
+        if scaling:
+            lines.append(f"| predict-file --workers 2 ≥ 1.7× one worker "
+                         f"({scaling['n_messages']} messages) | "
+                         f"{_cell(scaling['speedup_2_vs_1'], 2)}× | "
+                         f"{scaling['speedup_2_vs_1'] >= 1.7} |")
         for key in ("gold_macro_f1", "test_macro_f1"):
             others = {n: s.get(key) for n, s in systems.items()
                       if n in ("tfidf_lr", "spacy_textcat") and s.get(key) is not None}
@@ -520,6 +606,8 @@ def _scaling_plot(rows: list[dict[str, Any]], path: Path) -> Path:
 
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "child":
     _child(sys.argv[2])
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "cold":
+    _cold_child(sys.argv[2], sys.argv[3])
 
 
 def run_bench_spark(n_messages: int = 30_000) -> dict[str, Any]:
