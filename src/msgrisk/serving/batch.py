@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
@@ -182,10 +183,12 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
             bar.update(len(idx))
         return
     # why forkserver: forking this parent (pyarrow/tqdm threads) could deadlock the children,
-    # and spawn would re-import spaCy/sklearn (~6 s) in every worker; the forkserver imports
-    # them once and forks clean, single-threaded copies
+    # and spawn would re-import spaCy (seconds) and reload the bundle in every worker; the
+    # forkserver imports msgrisk and loads the bundle once (serving/_prefork.py) and forks
+    # clean, single-threaded copies that share it
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["msgrisk.serving.batch", "msgrisk.training.labeling"])
+    os.environ["MSGRISK_PREFORK_MODEL"] = model or "-"
+    context.set_forkserver_preload(["msgrisk.serving._prefork"])
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
                              initializer=_init_worker, initargs=(model,)) as pool:
         futures = {pool.submit(_score_chunk, [values[i] for i in idx], batch_size): idx
