@@ -108,3 +108,41 @@ def test_reviewed_build_drops_leaks_and_adjudicates(tmp_path: Path) -> None:
     assert set(out.loc[out["adjudicated"] == "adjudicated", "labels"]) == {
         "suspicious|off_platform"}
     assert (out.groupby("writer")["split"].nunique() == 1).all()
+
+
+def test_reviewed_recorded_writer_splits_are_used(tmp_path) -> None:
+    import json
+
+    from msgrisk.corpus import reviewed as rv
+
+    path = tmp_path / rv.SPLITS_FILE
+    path.write_text(json.dumps({"w01": "test", "w02": "train"}))
+    assert rv.fixed_writer_splits(path, ["w01", "w02"]) == {"w01": "test", "w02": "train"}
+    assert rv.fixed_writer_splits(tmp_path / "none.json", ["w01"]) is None
+    with pytest.raises(ValueError, match="w03"):
+        rv.fixed_writer_splits(path, ["w01", "w03"])
+    path.write_text(json.dumps({"w01": "holdout"}))
+    with pytest.raises(ValueError, match="invalid split"):
+        rv.fixed_writer_splits(path, ["w01"])
+
+
+def test_reviewed_splits_match_the_recorded_map(frame: pd.DataFrame) -> None:
+    import json
+
+    recorded = json.loads((config.PROJECT_ROOT / "data" / "reviewed" / "raw" /
+                           "writer_splits.json").read_text())
+    assert frame.groupby("writer")["split"].first().to_dict() == \
+        {w: s for w, s in recorded.items() if w in set(frame["writer"])}
+
+
+def test_reviewed_rebuild_command_reproduces_the_shipped_set(tmp_path) -> None:
+    """`msgrisk data reviewed` (build_default) rebuilds reviewed.csv from the raw files."""
+    import shutil
+
+    shutil.copytree(FOLDER / "raw", tmp_path / "raw")
+    result = reviewed.build_default(tmp_path, config.PROJECT_ROOT / "data" / "gold" / "gold.csv")
+    shipped = pd.read_csv(FOLDER / "reviewed.csv", dtype=str, keep_default_na=False)
+    assert sorted(result.frame["id"]) == sorted(shipped["id"])
+    merged = shipped.merge(result.frame, on="id", suffixes=("", "_rebuilt"))
+    assert (merged["labels"] == merged["labels_rebuilt"]).all()
+    assert (merged["split"] == merged["split_rebuilt"]).all()

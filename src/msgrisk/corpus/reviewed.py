@@ -187,6 +187,26 @@ def assign_writer_splits(writers: Iterable[str], lang_share: dict[str, dict[str,
     return out
 
 
+#: Writer -> split, once assigned: a later writing round adds writers (to train, so the
+#: dev and test writers every earlier measurement used stay the same) without reshuffling.
+SPLITS_FILE = "writer_splits.json"
+
+
+def fixed_writer_splits(path: Path, writers: Iterable[str]) -> dict[str, str] | None:
+    """The recorded writer -> split map, or None when there is none (first build)."""
+    if not path.is_file():
+        return None
+    recorded = json.loads(path.read_text())
+    missing = sorted(set(writers) - set(recorded))
+    if missing:
+        raise ValueError(f"{path} has no split for writer(s) {missing}: add them (new "
+                         "writing rounds go to \"train\" so dev/test stay comparable)")
+    bad = {w: s for w, s in recorded.items() if s not in SPLITS}
+    if bad:
+        raise ValueError(f"{path}: invalid split(s) {bad}; use one of {list(SPLITS)}")
+    return dict(recorded)
+
+
 @dataclass
 class BuildResult:
     """The reviewed table and the statistics the datasheet reports."""
@@ -241,7 +261,8 @@ def build(folder: Path, generator_texts: Sequence[str] = (), gold_texts: Sequenc
     frame = frame[~(leak_gen | leak_gold)].reset_index(drop=True)
     shares = (frame.groupby("writer")["lang"].value_counts(normalize=True)
               .unstack(fill_value=0.0).to_dict(orient="index"))
-    splits = assign_writer_splits(frame["writer"], shares, seed=seed)
+    splits = fixed_writer_splits(raw / SPLITS_FILE, frame["writer"]) or \
+        assign_writer_splits(frame["writer"], shares, seed=seed)
     frame["split"] = frame["writer"].map(splits)
     frame = frame.sort_values(["split", "writer", "id"]).reset_index(drop=True)
     stats["coverage"] = coverage(frame)
@@ -300,6 +321,20 @@ def load_reviewed(path: Path) -> pd.DataFrame:
     if bad:
         raise ReviewedDataError(f"{path} has unknown split(s) {sorted(bad)}; valid: {SPLITS}")
     return frame
+
+
+def build_default(folder: Path, gold_csv: Path | None = None, n_generator: int = 32_000
+                  ) -> BuildResult:
+    """``build`` with the leakage references the datasheet names: the sample generator's
+    corpus (seed 0, the ``make data`` default) and the hand-written gold set (what
+    ``msgrisk data reviewed`` runs)."""
+    from msgrisk.corpus.synth.generator import synthesize
+
+    messages, _ = synthesize(seed=0, n_messages=n_generator)
+    gold: list[str] = []
+    if gold_csv is not None and gold_csv.is_file():
+        gold = pd.read_csv(gold_csv, dtype=str, keep_default_na=False)["text"].tolist()
+    return build(folder, generator_texts=messages["text"].tolist(), gold_texts=gold)
 
 
 #: The datasheet's generated section sits between these markers in data/reviewed/README.md.
