@@ -109,3 +109,21 @@ def test_evaluate_skips_missing_external_folder_and_data(tiny_paths, tiny_bundle
     assert "MSGRISK_EXTERNAL_DIR" in result["external"]["skipped"]
     assert "make train" in result["datasets"]["test"]["skipped"]
     assert "skipped" in (tmp_path / "reports" / "evaluation.md").read_text()
+
+
+def test_evaluate_on_an_imported_export_says_why_the_truth_section_is_skipped(tmp_path):
+    import pandas as pd
+
+    from msgrisk import config
+    from msgrisk.corpus import importer
+    from msgrisk.evaluation.evaluate import _labelled
+
+    p = config.Paths(root=tmp_path, data=tmp_path / "data", models=tmp_path / "models",
+                     reports=tmp_path / "reports")
+    export = tmp_path / "team.csv"
+    pd.DataFrame({"text": ["hi there", "is it still available?"]}).to_csv(export, index=False)
+    importer.import_export(export, p)
+    sets = _labelled(p)
+    assert isinstance(sets["test"], str) and "no generator truth" in sets["test"]
+    assert not isinstance(sets["reviewed_test"], str) and len(sets["reviewed_test"][0]) > 1000
+    assert not isinstance(sets["gold"], str)  # the shipped gold set, found from any data dir

@@ -262,8 +262,15 @@ def _labelled(p: config.Paths) -> dict[str, tuple[list[str], list[str]] | str]:
     else:
         out["reviewed_test"] = f"no {p.reviewed_csv}"
     test = load_test(p)
-    out["test"] = ((test["text"].tolist(), test["labels"].tolist()) if test is not None else
-                   f"no {p.processed / 'test.parquet'} or {p.truth}; run `make train` first")
+    if test is not None:
+        out["test"] = (test["text"].tolist(), test["labels"].tolist())
+    elif p.is_imported:
+        out["test"] = ("skipped: this dataset (an imported export) has no generator truth; "
+                       "reviewed-test and gold measure it here (msgrisk train also scores your "
+                       "reviewed feedback)")
+    else:
+        out["test"] = (f"no {p.processed / 'test.parquet'} or {p.truth}; run `make train` "
+                       "first")
     if p.gold_csv.is_file():
         gold = pd.read_csv(p.gold_csv, dtype=str, keep_default_na=False)
         out["gold"] = (gold["text"].tolist(), gold["labels"].tolist())
