@@ -76,11 +76,12 @@ class ParsedMessage:
             feats[f"n_label_{span.label}"] += 1.0
         for group, kinds in NEGATION_GROUPS.items():
             feats[f"negated_{group}"] = float(sum(self.negated.get(k, 0) for k in kinds))
-        letters = [ch for ch in self.text if ch.isalpha()]
+        # map/filter with str methods: same per-character tests, no Python frame per character
+        letters = list(filter(str.isalpha, self.text))
         if len(letters) >= 8:
-            feats["caps_ratio"] = sum(ch.isupper() for ch in letters) / len(letters)
+            feats["caps_ratio"] = sum(map(str.isupper, letters)) / len(letters)
         feats["has_digits_run"] = float(bool(_DIGITS_RUN.search(self.normalized)))
-        feats["n_digits"] = float(sum(ch.isdigit() for ch in self.normalized))
+        feats["n_digits"] = float(sum(map(str.isdigit, self.normalized)))
         feats["n_exclaim"] = float(self.text.count("!"))
         feats["n_question"] = float(self.text.count("?"))
         feats["n_tokens"] = float(len(self.doc) if self.doc is not None else len(self.text.split()))
