@@ -463,15 +463,14 @@ def review_queue_cmd(
     text_column: Annotated[str, typer.Option(help="Column holding the message text.")] = "text",
 ) -> None:
     """Sample messages for human review, stratified by label and score (confident flags too)."""
-    from msgrisk.analysis.review import FORMATS, review_queue
+    from msgrisk.analysis.review import review_queue
 
-    if format is not None and format not in FORMATS:
-        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-    if n is not None and limit is not None and n != limit:
-        raise typer.BadParameter("--limit is an alias of --n; pass only one",
-                                 param_hint="--limit")
-    summary = review_queue(input, output, band=_band(band), n=n if n is not None else limit,
-                           seed=seed, format=format, model=model, text_column=text_column)
+    try:  # review_queue checks --format, --n/--limit and the text column, and says the fix
+        summary = review_queue(input, output, band=_band(band), limit=limit, n=n, seed=seed,
+                               format=format, model=model, text_column=text_column)
+    except ValueError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from error
     console.print_json(json.dumps(summary, default=str))
     err.print(f"Reviewers: {summary['how_to_review']}. Then run: msgrisk feedback import "
               f"{summary['output']}", markup=False, highlight=False, soft_wrap=True)

@@ -126,11 +126,7 @@ class Paths:
     @property
     def registered_model(self) -> str:
         """MLflow model name: one per dataset, so a team's run never moves another's alias."""
-        override = os.environ.get("MSGRISK_REGISTERED_MODEL")
-        if override:
-            return override
-        name = self.dataset
-        return REGISTERED_MODEL if name == SAMPLE_DATASET else f"{REGISTERED_MODEL}-{name}"
+        return registered_model_name(self.dataset)
 
     @property
     def weak_labels(self) -> Path:
@@ -177,6 +173,15 @@ class Paths:
             models=Path(os.environ.get("MSGRISK_MODELS_DIR") or home / "models"),
             reports=Path(os.environ.get("MSGRISK_REPORTS_DIR") or home / "reports"),
         )
+
+
+def registered_model_name(dataset: str) -> str:
+    """``MSGRISK_REGISTERED_MODEL`` if set, else ``msgrisk`` for the sample corpus and
+    ``msgrisk-<dataset>`` for an import."""
+    override = os.environ.get("MSGRISK_REGISTERED_MODEL")
+    if override:
+        return override
+    return REGISTERED_MODEL if dataset == SAMPLE_DATASET else f"{REGISTERED_MODEL}-{dataset}"
 
 
 def paths() -> Paths:

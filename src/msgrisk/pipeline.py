@@ -213,8 +213,9 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     t0 = time.perf_counter()
     fit_texts = frame.loc[is_train, "text"].tolist() + rev.loc[rev_train, "text"].tolist()
     baseline = fit_baseline(fit_texts, Y_fit[:len(fit_texts)], W_fit[:len(fit_texts)], cfg.seed)
-    results = evaluate_run(Predictor(candidate), Predictor(None), frame, rev, Y_dev, dev_texts,
-                           dev_against, p, baseline)
+    sets = evaluation_sets(frame, rev, p)
+    results, served = evaluate_run(Predictor(candidate), Predictor(None), sets, Y_dev, dev_texts,
+                                   dev_against, p, baseline)
     timings["evaluate_s"] = time.perf_counter() - t0
     results["thresholds"] = threshold_report
     results["thresholds_served"] = manifest["thresholds"]
@@ -238,8 +239,10 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     results["timings"] = {k: round(v, 2) for k, v in timings.items()}
     results["bundle"] = {"version": loaded.version, "path": str(bundle_path)}
 
-    judge = [s_ for s_ in evaluation_sets(frame, rev, p) if s_[0] != "test"]
-    decision = promote_decision(Predictor(candidate), p, judge, registered,
+    judge = [s_ for s_ in sets if s_[0] != "test"]  # reviewed labels only, never generator truth
+    candidate_y = np.vstack([served[s_[0]] for s_ in judge]) if judge else \
+        np.zeros((0, len(RISK_LABELS)), int)
+    decision = promote_decision(candidate_y, p, judge, registered,
                                 "always" if force else cfg.promote)
     promote = decision["promote"]
     results["promotion"] = decision
@@ -348,21 +351,24 @@ def served_vs_rules(y_true: np.ndarray, y_served: np.ndarray, s_served: np.ndarr
                 and macro["model_recall"] > macro["reference_recall"])}
 
 
-def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, rev: pd.DataFrame,
-                 Y_dev: np.ndarray, dev_texts: list[str], dev_against: str, p: config.Paths,
-                 baseline: Any = None) -> dict[str, Any]:
-    """Per-label metrics on dev, reviewed-test, gold and the generator test split, side by
+def evaluate_run(model: Any, rules_only: Any, sets: list[EvalSet], Y_dev: np.ndarray,
+                 dev_texts: list[str], dev_against: str, p: config.Paths, baseline: Any = None
+                 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Per-label metrics on dev and every evaluation set (:func:`evaluation_sets`), side by
     side for: served (``model``), rules-only, model-only (thresholds, no forced rule) and
-    the TF-IDF+LR baseline trained on the same rows."""
+    the TF-IDF+LR baseline trained on the same rows. Also returns the served labels per set
+    (promotion compares them with the champion's)."""
     out: dict[str, Any] = {}
+    served: dict[str, np.ndarray] = {}
     y_dev, _ = _predict_matrix(model, dev_texts)
     y_dev_rules, _ = _predict_matrix(rules_only, dev_texts)
     out["dev"] = {"model": metrics.label_metrics(Y_dev, y_dev),
                   "rules": metrics.label_metrics(Y_dev, y_dev_rules), "against": dev_against}
     union = getattr(model, "combine", "overrides") == "union"
     thresholds = np.asarray(model.thresholds, dtype=float)
-    for name, texts, truth, against, title in evaluation_sets(frame, rev, p):
+    for name, texts, truth, against, title in sets:
         y_m, s_m = _predict_matrix(model, texts)
+        served[name] = y_m
         y_r, _ = _predict_matrix(rules_only, texts)
         y_only = (s_m >= thresholds[None, :]).astype(int)
         s_served = np.where(y_r == 1, 2.0, s_m) if union else s_m
@@ -384,7 +390,7 @@ def evaluate_run(model: Any, rules_only: Any, frame: pd.DataFrame, rev: pd.DataF
         thr = dict(zip(RISK_LABELS, thresholds.tolist(), strict=True))
         plots.pr_curves(truth, s_m, p.figures / f"pr_{name}.png", title, thr)
         plots.confusion(truth, y_m, p.figures / f"confusion_{name}.png", title)
-    return out
+    return out, served
 
 
 def _weak_label_quality(p: config.Paths) -> dict[str, Any]:
@@ -424,10 +430,11 @@ def evaluation_sets(frame: pd.DataFrame, rev: pd.DataFrame, p: config.Paths) -> 
     return sets
 
 
-def promote_decision(candidate: Any, p: config.Paths, judge: list[EvalSet], name: str,
-                     mode: str) -> dict[str, Any]:
+def promote_decision(candidate_y: np.ndarray, p: config.Paths, judge: list[EvalSet],
+                     name: str, mode: str) -> dict[str, Any]:
     """Whether the candidate replaces ``<models>/champion`` (and the ``champion`` alias of
-    ``name``), and why.
+    ``name``), and why. ``candidate_y`` is the candidate's served labels on the ``judge``
+    sets, stacked in their order (what :func:`evaluate_run` already computed).
 
     ``mode`` ``always`` (``--force``) and ``never`` decide alone. ``if-better`` re-scores the
     current champion on the same reviewed sets (``judge``: pooled reviewed test writers,
@@ -449,7 +456,7 @@ def promote_decision(candidate: Any, p: config.Paths, judge: list[EvalSet], name
     texts = [t for s_ in judge for t in s_[1]]
     truth = np.vstack([s_[2] for s_ in judge])
     sets = [s_[0] for s_ in judge]
-    new_f1 = metrics.label_metrics(truth, _predict_matrix(candidate, texts)[0])["macro"]["f1"]
+    new_f1 = metrics.label_metrics(truth, candidate_y)["macro"]["f1"]
     out: dict[str, Any] = {"judged_on": sets, "n": len(texts), "candidate_macro_f1": new_f1}
     previous = bundles.champion_manifest(p.models)
     if previous is None:

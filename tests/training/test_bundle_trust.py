@@ -77,12 +77,19 @@ def test_bundle_trust_unlisted_file_is_refused(bad):
         bundles.load_bundle(bad, allow_outside=True)
 
 
-def test_bundle_trust_nothing_unpickled_before_hashes_match(bad, monkeypatch):
+def test_bundle_trust_nothing_unpickled_before_hashes_match(tiny_bundle, tmp_path,
+                                                           monkeypatch):
+    """Only format-1 bundles hold a pickle: write one from the tiny bundle, then tamper."""
     import joblib
 
+    loaded = bundles.load_bundle(tiny_bundle, allow_outside=True)
+    keep = {k: v for k, v in loaded.manifest.items() if k not in {"format_version", "files"}}
+    bad = bundles.save_bundle(loaded.nlp, loaded.featurizer, loaded.model, keep,
+                              tmp_path / "models", data_only=False, folder_name="pickled")
+    assert json.loads((bad / bundles.MANIFEST).read_text())["format_version"] == 1
     calls = []
     monkeypatch.setattr(joblib, "load", lambda *a, **k: calls.append(a))
-    with open(bad / bundles.WEIGHTS_FILE, "ab") as handle:
+    with open(bad / bundles.MODEL_FILE, "ab") as handle:
         handle.write(b"\0")
     with pytest.raises(bundles.BundleError, match="refusing to load"):
         bundles.load_bundle(bad, allow_outside=True)

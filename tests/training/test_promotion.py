@@ -12,6 +12,7 @@ import copy
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from msgrisk import config, labels
@@ -36,18 +37,13 @@ def _judge(texts: list[str], label_strings: list[str]):
     return [("gold", texts, labels.indicator_matrix(label_strings), "gold", "gold")]
 
 
-class _Constant:
-    """A stand-in candidate that answers the same labels for every text."""
+def _fine(n: int) -> np.ndarray:
+    """A candidate that answers `fine` for every text."""
+    return np.zeros((n, len(labels.RISK_LABELS)), dtype=int)
 
-    def __init__(self, answer: tuple[str, ...]):
-        self.answer = answer
 
-    def predict_batch(self, texts, batch_size=256):
-        from msgrisk.serving.predict import Prediction
-
-        return [Prediction(labels=self.answer, primary=labels.primary(self.answer),
-                           scores=dict.fromkeys(labels.RISK_LABELS, 0.0), source="model")
-                for _ in texts]
+def _served(predictor: Predictor, texts: list[str]) -> np.ndarray:
+    return labels.indicator_matrix([pr.labels for pr in predictor.predict_batch(texts)])
 
 
 TEXTS = ["send me your OTP code now or your account is closed",
@@ -57,31 +53,30 @@ TRUTH = ["suspicious", "off_platform", "aggressive", "promise", "fine", "fine"]
 
 
 def test_promotion_needs_reviewed_data(models_with_champion: config.Paths) -> None:
-    decision = promote_decision(_Constant(("fine",)), models_with_champion, [], "msgrisk",
-                                "if-better")
+    decision = promote_decision(_fine(0), models_with_champion, [], "msgrisk", "if-better")
     assert decision["promote"] is False
     assert "cannot judge" in decision["reason"] and "--force" in decision["reason"]
-    forced = promote_decision(_Constant(("fine",)), models_with_champion, [], "msgrisk",
-                              "always")
+    forced = promote_decision(_fine(0), models_with_champion, [], "msgrisk", "always")
     assert forced["promote"] is True
 
 
 def test_promotion_compares_with_the_champion_on_the_same_data(
         models_with_champion: config.Paths, tiny_predictor: Predictor) -> None:
     judge = _judge(TEXTS, TRUTH)
-    worse = promote_decision(_Constant(("fine",)), models_with_champion, judge, "msgrisk",
+    worse = promote_decision(_fine(len(TEXTS)), models_with_champion, judge, "msgrisk",
                              "if-better")
     assert worse["promote"] is False and "worse than" in worse["reason"]
     assert worse["champion_macro_f1"] > worse["candidate_macro_f1"] == 0.0
-    same = promote_decision(tiny_predictor, models_with_champion, judge, "msgrisk", "if-better")
+    same = promote_decision(_served(tiny_predictor, TEXTS), models_with_champion, judge,
+                            "msgrisk", "if-better")
     assert same["promote"] is True  # as good as itself: at least as good
     assert same["candidate_macro_f1"] == pytest.approx(same["champion_macro_f1"])
 
 
 def test_promotion_never_takes_over_another_datasets_champion(
         models_with_champion: config.Paths, tiny_predictor: Predictor) -> None:
-    decision = promote_decision(tiny_predictor, models_with_champion, _judge(TEXTS, TRUTH),
-                                "msgrisk-team", "if-better")
+    decision = promote_decision(_served(tiny_predictor, TEXTS), models_with_champion,
+                                _judge(TEXTS, TRUTH), "msgrisk-team", "if-better")
     assert decision["promote"] is False
     assert "MSGRISK_HOME" in decision["reason"]
 
@@ -90,8 +85,8 @@ def test_first_model_in_an_empty_folder_is_promoted(tmp_path: Path,
                                                     tiny_predictor: Predictor) -> None:
     p = config.Paths(root=tmp_path, data=tmp_path / "d", models=tmp_path / "m",
                      reports=tmp_path / "r")
-    decision = promote_decision(tiny_predictor, p, _judge(TEXTS, TRUTH), "msgrisk-team",
-                                "if-better")
+    decision = promote_decision(_served(tiny_predictor, TEXTS), p, _judge(TEXTS, TRUTH),
+                                "msgrisk-team", "if-better")
     assert decision["promote"] is True and decision["judged_on"] == ["gold"]
 
 

@@ -84,10 +84,11 @@ def _append_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     new = pd.DataFrame(rows)
     if path.is_file():
         new = pd.concat([_read_csv(path), new], ignore_index=True)
-    _write_csv(new, path)
+    write_csv(new, path)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV atomically (a ``.partial`` file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     frame.to_csv(partial, index=False)
@@ -181,7 +182,7 @@ def merge_reviews(rows: pd.DataFrame, source: str, feedback_csv: Path,
     if accepted:
         merged = pd.concat([existing.reindex(columns=FEEDBACK_COLUMNS, fill_value=""),
                             pd.DataFrame(accepted, columns=FEEDBACK_COLUMNS)], ignore_index=True)
-        _write_csv(merged, feedback_csv)
+        write_csv(merged, feedback_csv)
     _append_csv(quarantine_dir / REJECTED_NAME, rejected)
     _append_csv(quarantine_dir / CONFLICTS_NAME, conflicts)
     return {

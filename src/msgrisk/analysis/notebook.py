@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from msgrisk import config, labels
+from msgrisk.corpus.dataset import parse_times
 from msgrisk.labels import RISK_LABELS
 from msgrisk.rules import verdicts
 
@@ -161,12 +162,6 @@ def truth_note(p: config.Paths | None = None, instead: str = "section skipped") 
 
 
 # -- corpus ---------------------------------------------------------------------------------
-def parse_times(values: pd.Series) -> pd.Series:
-    """Send times as UTC datetimes, parsed as validation parses them (strings in any format
-    pandas reads, naive times taken as UTC); missing or unreadable values become ``NaT``."""
-    return pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-
-
 def load_messages(p: config.Paths | None = None) -> pd.DataFrame:
     """The dataset's messages (``Paths.messages``: imported export, else the sample) with
     ``sent_at`` parsed to UTC datetimes (``NaT`` where the export had no time)."""

@@ -37,7 +37,7 @@ import pandas as pd
 
 from msgrisk import labels
 from msgrisk.analysis import labelstudio
-from msgrisk.analysis.feedback import ACCEPTED_FORMAT
+from msgrisk.analysis.feedback import ACCEPTED_FORMAT, write_csv
 from msgrisk.analysis.notebook import SCORE_COLUMNS, get_predictor, read_table, score_texts
 from msgrisk.labels import RISK_LABELS
 
@@ -259,9 +259,7 @@ def review_queue(input: Path, output: Path, band: tuple[float, float] = (0.35, 0
         tasks = labelstudio.queue_to_tasks(queue, predictor.model_version)
         summary["label_config"] = str(labelstudio.write_tasks(tasks, output))
     else:
-        partial = output.with_name(output.name + ".partial")
-        queue.to_csv(partial, index=False)
-        partial.replace(output)
+        write_csv(queue, output)
     log.info("review queue: %d of %d distinct texts queued", len(queue), len(frame))
     return {
         **summary, "n_messages": n_messages, "n_distinct": len(frame), "n": budget, "seed": seed,

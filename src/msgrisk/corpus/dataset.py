@@ -127,6 +127,12 @@ def read_raw(path: Path) -> pd.DataFrame:
                     ".jsonl (JSON Lines) or .json (an array of objects)")
 
 
+def parse_times(values: pd.Series) -> pd.Series:
+    """Send times as UTC datetimes (strings in any format pandas reads, naive times taken as
+    UTC); missing or unreadable values become ``NaT``."""
+    return pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+
+
 def _has_surrogates(value: object) -> bool:
     return isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value)
 
@@ -152,7 +158,7 @@ def validate_messages(df: pd.DataFrame) -> ValidationResult:
             flag(i, "text is not valid UTF-8")
         elif isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
             flag(i, f"text longer than {MAX_TEXT_CHARS} chars")
-    parsed_time = pd.to_datetime(frame["sent_at"], errors="coerce", utc=True, format="mixed")
+    parsed_time = parse_times(frame["sent_at"])
     for i in frame.index[parsed_time.isna() & frame["sent_at"].notna()]:
         flag(i, "invalid sent_at")
 

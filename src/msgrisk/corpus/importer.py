@@ -101,13 +101,14 @@ def dataset_name(value: str) -> str:
     return name
 
 
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))
+
+
 def _as_text(series: pd.Series) -> pd.Series:
     """Strings with blanks as missing (ids and categories read from any file type)."""
     def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        s = str(v).strip()
-        return s or None
+        return None if _missing(v) else (str(v).strip() or None)
     return series.map(one).astype(object)
 
 
@@ -123,9 +124,9 @@ def map_columns(raw: pd.DataFrame, columns: ColumnMap) -> tuple[pd.DataFrame, di
     """The export in the corpus schema (defaults filled), plus what was mapped."""
     used = columns.resolve([str(c) for c in raw.columns])
     out = pd.DataFrame(index=raw.index)
-    out["text"] = raw[used["text"]].map(lambda v: v if isinstance(v, str) else
-                                        (None if v is None or (isinstance(v, float)
-                                                               and np.isnan(v)) else str(v)))
+    # the text is kept as written (not stripped); non-strings become text, missing stays None
+    out["text"] = raw[used["text"]].map(
+        lambda v: v if isinstance(v, str) else None if _missing(v) else str(v))
     out["sent_at"] = _as_text(raw[used["sent_at"]]) if used["sent_at"] else None
     out["thread_id"] = _as_text(raw[used["thread_id"]]) if used["thread_id"] else None
     if used["message_id"]:
@@ -163,13 +164,24 @@ def _language_mix(texts: pd.Series) -> dict[str, float]:
 
 
 def _length_stats(texts: pd.Series) -> dict[str, Any]:
-    if texts.empty:
-        return {}
     chars = texts.str.len()
     words = texts.str.split().str.len()
     return {"chars_p50": int(chars.median()), "chars_p95": int(chars.quantile(0.95)),
             "chars_max": int(chars.max()), "share_le_5_words": round(float((words <= 5).mean()),
                                                                        4)}
+
+
+def _profile(good: pd.DataFrame) -> dict[str, Any]:
+    """What the imported rows look like (counts only, never text)."""
+    if good.empty:
+        return {"n_duplicate_texts": 0, "n_threads": 0, "share_with_time": 0.0,
+                "sender_role": {}, "length": {}, "language_mix_heuristic": {}}
+    return {"n_duplicate_texts": int(good["text"].duplicated().sum()),
+            "n_threads": int(good["thread_id"].nunique()),
+            "share_with_time": round(float(good["sent_at"].notna().mean()), 4),
+            "sender_role": good["sender_role"].value_counts().to_dict(),
+            "length": _length_stats(good["text"]),
+            "language_mix_heuristic": _language_mix(good["text"])}
 
 
 def import_export(export: Path, p: config.Paths | None = None, columns: ColumnMap | None = None,
@@ -186,9 +198,7 @@ def import_export(export: Path, p: config.Paths | None = None, columns: ColumnMa
     raw = dataset.read_raw(export)
     mapped, used = map_columns(raw, columns)
     n_input = len(mapped)
-    key_columns = [c for c in mapped.columns]
-    hashable = mapped[key_columns].astype(str)
-    duplicate = hashable.duplicated(keep="first").to_numpy()
+    duplicate = mapped.astype(str).duplicated(keep="first").to_numpy()
     deduped = mapped[~duplicate].reset_index(drop=True)
     result = dataset.validate_messages(deduped)
     quarantine_file = dataset.write_quarantine(result, p.quarantine, export.stem) \
@@ -196,7 +206,7 @@ def import_export(export: Path, p: config.Paths | None = None, columns: ColumnMa
 
     good = result.good
     report: dict[str, Any] = {
-        "dataset": name, "registered_model": f"{config.REGISTERED_MODEL}-{name}",
+        "dataset": name, "registered_model": config.registered_model_name(name),
         "source_file": export.name,
         "source_sha256": hashlib.sha256(export.read_bytes()).hexdigest(),
         "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -204,13 +214,7 @@ def import_export(export: Path, p: config.Paths | None = None, columns: ColumnMa
         "n_good": len(good), "n_quarantined": len(result.quarantined),
         "quarantined_by_reason": dict(result.reasons),
         "quarantine_file": str(quarantine_file) if quarantine_file else None,
-        "n_duplicate_texts": int(good["text"].duplicated().sum()) if len(good) else 0,
-        "n_threads": int(good["thread_id"].nunique()) if len(good) else 0,
-        "share_with_time": round(float(good["sent_at"].notna().mean()), 4) if len(good) else 0.0,
-        "sender_role": good["sender_role"].value_counts().to_dict() if len(good) else {},
-        "length": _length_stats(good["text"]) if len(good) else {},
-        "language_mix_heuristic": _language_mix(good["text"]) if len(good) else {},
-        "output": str(p.imported_messages),
+        **_profile(good), "output": str(p.imported_messages),
     }
     p.reports.mkdir(parents=True, exist_ok=True)
     (p.reports / "import.json").write_text(json.dumps(report, indent=2, default=str))

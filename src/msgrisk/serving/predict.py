@@ -158,9 +158,9 @@ class Predictor:
         """Apply thresholds and rule overrides; attach spans and top features."""
         out = []
         rules_threshold = self._verdicts.RULES_THRESHOLD
+        all_rules = len(self.rules_served) == len(RISK_LABELS)
         for i, message in enumerate(parsed):
             row = scores[i]
-            all_rules = len(self.rules_served) == len(RISK_LABELS)
             if not message.text.strip():  # nothing to judge: fine by contract, whatever the bias
                 row = np.zeros(len(RISK_LABELS))
                 flagged: set[str] = set()

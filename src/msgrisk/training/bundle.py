@@ -146,16 +146,16 @@ def save_bundle(nlp: Any, featurizer: Any, model: Any, manifest: dict[str, Any],
     try:
         tmp.mkdir()
         nlp.to_disk(tmp / NLP_DIR)
-        try:
-            if not data_only:
-                raise NotImplementedError("pickled format requested")
-            frozen.write(tmp, featurizer, model)
-            fmt = BUNDLE_FORMAT
-        except NotImplementedError:
+        fmt = BUNDLE_FORMAT if data_only else 1
+        if data_only:
+            try:
+                frozen.write(tmp, featurizer, model)
+            except NotImplementedError:  # no data form (hashed char n-grams): pickle
+                fmt = 1
+        if fmt == 1:
             import joblib
 
             joblib.dump({"featurizer": featurizer, "model": model}, tmp / MODEL_FILE, compress=3)
-            fmt = 1
         full = {
             "format_version": fmt,
             "name": config.REGISTERED_MODEL,

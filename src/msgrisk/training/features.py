@@ -29,7 +29,6 @@ from msgrisk.training.frozen import lemma_tokens, normalized_tokens
 __all__ = ["CharNgramFeatures", "DetectorFeatures", "MessageFeaturizer", "NgramFeatures",
            "lemma_tokens", "normalized_tokens"]
 
-_csr = frozen.csr
 #: words whose character n-gram columns CharNgramFeatures keeps per fitted block
 _WORD_CACHE_MAX = frozen.WORD_CACHE_MAX
 
@@ -69,7 +68,7 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
     def transform(self, messages: Sequence[ParsedMessage]) -> sp.csr_matrix:
         """TF-IDF matrix, one row per message (same values as the fitted TfidfVectorizer)."""
         rows, cols, vals = self.triplets(messages)
-        return _csr(rows, cols, vals, (len(messages), len(self.feature_names_)))
+        return frozen.csr(rows, cols, vals, (len(messages), len(self.feature_names_)))
 
     def triplets(self, messages: Sequence[ParsedMessage]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,7 +135,7 @@ class CharNgramFeatures(BaseEstimator, TransformerMixin):
     def transform(self, messages: Sequence[ParsedMessage]) -> sp.csr_matrix:
         """TF-IDF matrix, one row per message (same values as the fitted TfidfVectorizer)."""
         rows, cols, vals = self.triplets(messages)
-        return _csr(rows, cols, vals, (len(messages), len(self.feature_names_)))
+        return frozen.csr(rows, cols, vals, (len(messages), len(self.feature_names_)))
 
     def triplets(self, messages: Sequence[ParsedMessage]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,18 +146,10 @@ class CharNgramFeatures(BaseEstimator, TransformerMixin):
         if self.encoding == "hashing":
             coo = self.vectorizer_.transform([m.normalized for m in messages]).tocoo()
             return coo.row, coo.col, coo.data
-        cache = self.__dict__.setdefault("_word_cache", {})
-        if len(cache) > _WORD_CACHE_MAX:  # bounded: hostile input cannot grow it forever
-            cache.clear()
         return frozen.char_triplets(messages, self.vectorizer_.vocabulary_,
                                     tuple(self.ngram_range), self.vectorizer_.idf_,
-                                    self.sublinear_tf, cache)
-
-    def _word_columns(self, word: str) -> tuple[int, ...]:
-        """Vocabulary columns of one word's ``char_wb`` n-grams (see
-        :func:`msgrisk.training.frozen.char_word_columns`)."""
-        return frozen.char_word_columns(word, self.vectorizer_.vocabulary_,
-                                        tuple(self.ngram_range))
+                                    self.sublinear_tf, self.__dict__.setdefault("_word_cache", {}),
+                                    _WORD_CACHE_MAX)
 
     def __getstate__(self) -> dict[str, object]:
         state = super().__getstate__()
@@ -200,7 +191,7 @@ class DetectorFeatures(BaseEstimator, TransformerMixin):
     def transform(self, messages: Sequence[ParsedMessage]) -> sp.csr_matrix:
         """x / (1 + x) per feature, so counts saturate instead of dominating."""
         rows, cols, vals = self.triplets(messages)
-        return _csr(rows, cols, vals, (len(messages), len(self.keys_)))
+        return frozen.csr(rows, cols, vals, (len(messages), len(self.keys_)))
 
     def triplets(self, messages: Sequence[ParsedMessage]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -64,33 +64,6 @@ def flatten_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     return {k.replace("+", "_").replace(" ", "_"): v for k, v in out.items()}
 
 
-def has_champion(name: str = config.REGISTERED_MODEL) -> bool:
-    """Whether the registry has a ``<name>@champion`` alias."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    setup()
-    try:
-        mlflow.MlflowClient().get_model_version_by_alias(name, ALIAS)
-    except MlflowException:
-        return False
-    return True
-
-
-def current_champion_metric(metric: str, name: str = config.REGISTERED_MODEL) -> float | None:
-    """The named metric of the registered champion's run, or None when there is none."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    client = mlflow.MlflowClient()
-    try:
-        version = client.get_model_version_by_alias(name, ALIAS)
-        run = client.get_run(version.run_id)
-    except MlflowException:
-        return None
-    return run.data.metrics.get(metric)
-
-
 def log_training_run(params: dict[str, Any], metrics: dict[str, Any], bundle_path: Path,
                      artifacts: list[Path], promote: bool, example_texts: list[str],
                      python_model: Any, registered_model: str = config.REGISTERED_MODEL
