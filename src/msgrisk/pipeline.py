@@ -36,6 +36,7 @@ from msgrisk.training.train import (
     load_reviewed_frame,
     load_training_frame,
     make_featurizer,
+    out_of_fold_margins,
     parse_texts,
     targets,
 )
@@ -162,7 +163,17 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
 
     X_dev, Y_dev, dev_texts, dev_against = tuning_set(frame, Y, X, is_dev, rev, Y_rev, X_rev,
                                                       rev_dev, cfg, p)
-    model.calibrate(X_dev, Y_dev)
+    Z_tune, Y_tune = model.decision_function(X_dev), Y_dev
+    n_oof = 0
+    if dev_against == REVIEWED_DEV:
+        Z_oof, oof = out_of_fold_margins(frame, X, Y, W, is_train, rev, X_rev, Y_rev,
+                                         rev_train, featurizer.detector_columns(), cfg)
+        n_oof = int(oof.sum())
+        Z_tune, Y_tune = np.vstack([Z_tune, Z_oof[oof]]), np.vstack([Y_dev, Y_rev[oof]])
+    tuned_on = dev_against + (f" + out-of-fold reviewed train ({cfg.threshold_folds} writer "
+                              f"folds, {n_oof} messages)" if n_oof else "")
+    model.calibrate_margins(Z_tune, Y_tune)
+    S_tune = model.scores_from_margins(Z_tune)
     prevalence = deploy_prevalence(Y[is_train]) if cfg.deploy_prior else None
     rule_report: dict[str, Any] = {}
     forced: dict[str, str] = {}
@@ -172,8 +183,8 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
             [m for m, keep in zip(parsed_rev, known, strict=True) if keep], Y_rev[known])
         forced = forcing.forced_rules(rule_report, cfg.force_min_precision,
                                       cfg.force_min_support)
-        threshold_report = model.tune_thresholds(X_dev, Y_dev, cfg.precision_target,
-                                                 cfg.threshold_beta, prevalence)
+        threshold_report = model.tune_thresholds_scores(S_tune, Y_tune, cfg.precision_target,
+                                                        cfg.threshold_beta, prevalence)
     elif cfg.combine == "union":
         parsed_dev = [m for m, keep in zip(parsed_rev, rev_dev, strict=True) if keep] \
             if dev_against == REVIEWED_DEV else \
@@ -184,7 +195,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
                                                        cfg.floor_confidence)
         _warn_rules_only_labels(threshold_report, cfg.floor_confidence)
     else:
-        threshold_report = model.tune_thresholds(X_dev, Y_dev, cfg.precision_target)
+        threshold_report = model.tune_thresholds_scores(S_tune, Y_tune, cfg.precision_target)
     timings["fit_s"] = time.perf_counter() - t0
 
     data_hash = _hash_files(p.messages, p.weak_labels, p.feedback_csv, p.reviewed_csv)
@@ -198,7 +209,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
         "combine": cfg.combine,
         "forced_rules": forced,
         "forced_rule_evidence": {k: rule_report[k] for k in forced},
-        "tuned_on": dev_against,
+        "tuned_on": tuned_on,
         "training_data_sha256": data_hash,
         "rules_version": rules.RULES_VERSION,
         "config": cfg.flat(),
@@ -218,6 +229,8 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
                                    dev_against, p, baseline)
     timings["evaluate_s"] = time.perf_counter() - t0
     results["thresholds"] = threshold_report
+    results["tuned_on"] = {"sets": tuned_on, "dev_messages": len(Y_dev),
+                           "out_of_fold_messages": n_oof}
     results["thresholds_served"] = manifest["thresholds"]
     results["deploy_prevalence"] = prevalence
     results["forced_rules"] = {"forced": forced, "min_precision": cfg.force_min_precision,

@@ -1,10 +1,11 @@
 """Behaviour on hand-written messages no training set holds (tests/fixtures/, written
 fresh for these tests): everyday chat comes out ``fine``; clear risky messages are caught.
 
-The issue asks for *all* of them. Measured on the champion of 2026-12-03 after the style
-round of the reviewed set (README, Known limits): 320/320 everyday messages fine; 8, 13, 16
-and 0 of 110 clear suspicious, off_platform, aggressive and promise messages missed (before
-that round: 319/320 fine; 7, 10, 15, 0 missed). These tests run the *tiny* test model (the
+The issue asks for *all* of them. Measured on the champion of 2026-12-03 after round 4 of
+the reviewed set, with out-of-fold thresholds (README, Known limits): 320/320 everyday
+messages fine; 16, 18, 15 and 0 of 110 clear suspicious, off_platform, aggressive and
+promise messages missed (after the style round: 8, 13, 16, 0; before it: 319/320 fine; 7,
+10, 15, 0 missed). These tests run the *tiny* test model (the
 same training recipe on a 4,000-message corpus), which misses a few more: 17/110 suspicious
 after the style round (secret requests it scores just under its threshold). The bars below
 are what that model holds with a small margin; the misses are listed in the failure

@@ -13,9 +13,10 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
 import time
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,8 @@ def predict_file(input: Path, output: Path, text_column: str = "text", batch_siz
     """Score every row of a CSV/parquet file and write input columns + labels and scores.
 
     Row count and order are preserved; bad rows get ``labels="error"``. ``workers > 1``
-    scores chunks in worker processes (same output as ``workers=1``).
+    scores chunks in worker processes, and in this process while they start (same output
+    as ``workers=1``).
     """
     input, output = Path(input), Path(output)
     if batch_size < 1 or workers < 1:
@@ -189,12 +191,57 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
     context = multiprocessing.get_context("forkserver")
     os.environ["MSGRISK_PREFORK_MODEL"] = model or "-"
     context.set_forkserver_preload(["msgrisk.serving._prefork"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
-                             initializer=_init_worker, initargs=(model,)) as pool:
-        futures = {pool.submit(_score_chunk, [values[i] for i in idx], batch_size): idx
-                   for idx in chunks}
-        for future in as_completed(futures):
-            idx = futures[future]
-            for i, row in zip(idx, future.result(), strict=True):
-                rows[i] = row
+    todo: deque[list[int]] = deque(chunks)
+    lock = threading.Lock()
+    workers_up = threading.Event()
+    failure: list[BaseException] = []
+
+    def take() -> list[int] | None:
+        with lock:
+            return todo.popleft() if todo else None
+
+    def store(idx: list[int], result: list[list[Any]]) -> None:
+        for i, row in zip(idx, result, strict=True):
+            rows[i] = row
+        with lock:
             bar.update(len(idx))
+
+    def feed() -> None:
+        """Keep one chunk in flight per worker until the queue is empty. Runs in a thread:
+        the first submit blocks until the forkserver has imported spaCy and loaded the
+        bundle (seconds), and the parent scores chunks itself meanwhile."""
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
+                                     initializer=_init_worker, initargs=(model,)) as pool:
+                running: dict[Any, list[int]] = {}
+                while True:
+                    while len(running) < workers and (idx := take()) is not None:
+                        running[pool.submit(_score_chunk, [values[i] for i in idx],
+                                            batch_size)] = idx
+                    if not running:
+                        return
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    workers_up.set()
+                    for future in done:
+                        store(running.pop(future), future.result())
+        except BaseException as err:  # re-raised in the calling thread
+            failure.append(err)
+            with lock:
+                todo.clear()
+
+    feeder = threading.Thread(target=feed, name="msgrisk-predict-file-pool", daemon=True)
+    feeder.start()
+    try:
+        # the parent scores until the first worker answers (covering the workers' start-up),
+        # then leaves the CPUs to the workers it was asked for
+        _init_worker(model)
+        while not workers_up.is_set() and (idx := take()) is not None:
+            store(idx, _score_chunk([values[i] for i in idx], batch_size))
+    except BaseException:
+        with lock:
+            todo.clear()
+        raise
+    finally:
+        feeder.join()
+    if failure:
+        raise failure[0]

@@ -18,7 +18,7 @@ from sklearn.metrics import precision_recall_curve
 from sklearn.utils.validation import check_is_fitted
 
 from msgrisk.labels import RISK_LABELS
-from msgrisk.training.frozen import LinearScores
+from msgrisk.training.frozen import LinearScores, sigmoid
 
 
 class LinearRiskModel(LinearScores, BaseEstimator):
@@ -75,7 +75,12 @@ class LinearRiskModel(LinearScores, BaseEstimator):
     def calibrate(self, X: sp.spmatrix, Y: np.ndarray) -> LinearRiskModel:
         """Platt scaling per label on held-out data (the dev split)."""
         check_is_fitted(self, "coef_")
-        z = self.decision_function(X)
+        return self.calibrate_margins(self.decision_function(X), Y)
+
+    def calibrate_margins(self, z: np.ndarray, Y: np.ndarray) -> LinearRiskModel:
+        """:meth:`calibrate` from raw margins of held-out rows (e.g. dev rows scored by this
+        model stacked on out-of-fold margins of the training writers)."""
+        check_is_fitted(self, "coef_")
         for j in range(len(self.labels)):
             y = np.asarray(Y)[:, j].astype(int)
             if y.min() == y.max():
@@ -102,7 +107,18 @@ class LinearRiskModel(LinearScores, BaseEstimator):
         When the target is out of reach, the F-beta-maximising threshold is used and the
         returned report says so (``target_met: 0``).
         """
-        scores = self.predict_proba(X)
+        return self.tune_thresholds_scores(self.predict_proba(X), Y, precision_target, beta,
+                                           prevalence)
+
+    def scores_from_margins(self, z: np.ndarray) -> np.ndarray:
+        """Calibrated scores of raw margins (what :meth:`predict_proba` returns for ``X``)."""
+        return sigmoid(self.calib_a_ * np.asarray(z) + self.calib_b_)
+
+    def tune_thresholds_scores(self, scores: np.ndarray, Y: np.ndarray,
+                               precision_target: dict[str, float], beta: float = 1.0,
+                               prevalence: dict[str, float] | None = None
+                               ) -> dict[str, dict[str, float]]:
+        """:meth:`tune_thresholds` from calibrated scores of held-out rows."""
         report: dict[str, dict[str, float]] = {}
         for j, label in enumerate(self.labels):
             y = np.asarray(Y)[:, j].astype(int)

@@ -57,6 +57,7 @@ class TrainConfig:
     floor_confidence: float = 0.0  #: >0.5: union floor = this lower bound of the rules' dev precision
     deploy_prior: bool = True  #: read dev precision at the corpus' weak-label prevalence
     threshold_beta: float = 1.0  #: thresholds maximise F-beta on reviewed-dev (<1: precision-first)
+    threshold_folds: int = 0  #: writer folds of reviewed train whose out-of-fold scores join dev for calibration + thresholds (0 = dev only; configs/train.toml, which make train reads, sets 5)
     promote: str = "if-better"  #: "always" | "if-better" | "never"
     batch_size: int = 512  #: spaCy nlp.pipe batch size
     precision_target: dict[str, float] = field(
@@ -210,6 +211,41 @@ def fit_rows(frame: pd.DataFrame, X: Any, Y: np.ndarray, W: np.ndarray, is_train
     W_fit = np.vstack([W[is_train], np.full((int(rev_train.sum()), len(RISK_LABELS)),
                                             cfg.reviewed_weight)])
     return X_fit, Y_fit, W_fit
+
+
+def out_of_fold_margins(frame: pd.DataFrame, X: Any, Y: np.ndarray, W: np.ndarray,
+                        is_train: np.ndarray, rev: pd.DataFrame, X_rev: Any, Y_rev: np.ndarray,
+                        rev_train: np.ndarray, columns: np.ndarray, cfg: TrainConfig
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Raw margins of the reviewed train rows, each scored by a model that never saw its
+    writer, and the mask of the rows that got one.
+
+    The reviewed train writers are cut into ``cfg.threshold_folds`` groups (seeded); per
+    group a model is fitted exactly like the served one (weak train rows plus the other
+    reviewed train writers) and scores the held-out writers. Stacked on reviewed-dev, these
+    rows give calibration and thresholds ~10x more held-out messages from many more writers
+    (including the everyday-chat and tone rounds, which are train-only) than dev alone: the
+    dev split's 8 writers are too few to read a precision-first threshold from.
+    """
+    from msgrisk.training.model import LinearRiskModel
+
+    margins = np.zeros((len(rev), len(RISK_LABELS)))
+    scored = np.zeros(len(rev), bool)
+    writers = np.array(sorted(rev.loc[rev_train, "writer"].unique()))
+    k = cfg.threshold_folds
+    if k < 2 or len(writers) < k:
+        return margins, scored
+    np.random.RandomState(cfg.seed).shuffle(writers)
+    for fold in range(k):
+        held = rev_train & rev["writer"].isin(set(writers[fold::k])).to_numpy()
+        X_fit, Y_fit, W_fit = fit_rows(frame, X, Y, W, is_train, X_rev, Y_rev,
+                                       rev_train & ~held, cfg)
+        X_fit, Y_fit, W_fit = detector_dropout(X_fit, Y_fit, W_fit, columns,
+                                               cfg.detector_dropout)
+        model = LinearRiskModel(C=cfg.C, class_weight=cfg.class_weight).fit(X_fit, Y_fit, W_fit)
+        margins[held] = model.decision_function(X_rev[held])
+        scored |= held
+    return margins, scored
 
 
 def dev_labels(frame: pd.DataFrame, Y_weak: np.ndarray, is_dev: np.ndarray, cfg: TrainConfig,
