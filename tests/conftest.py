@@ -17,6 +17,28 @@ from msgrisk import config
 GOLD = config.PROJECT_ROOT / "data" / "gold" / "gold.csv"
 
 
+def write_small_reviewed(p: config.Paths, per_split: int = 600) -> Path:
+    """A seeded sample of the shipped reviewed set (``per_split`` rows of each split) in
+    ``p``'s data dir, for tests of training *mechanics* (tracking, interrupted runs, data
+    faults, privacy): the full set (12k messages) is parsed and fitted in every training,
+    which is most of their time. Tests of what the model learns keep the full set."""
+    import pandas as pd
+
+    full = pd.read_csv(config.PROJECT_ROOT / "data" / "reviewed" / "reviewed.csv", dtype=str,
+                       keep_default_na=False)
+    small = pd.concat([g.sample(min(per_split, len(g)), random_state=0)
+                       for _, g in full.groupby("split")])
+    p.reviewed.mkdir(parents=True, exist_ok=True)
+    small.to_csv(p.reviewed / "reviewed.csv", index=False)
+    return p.reviewed / "reviewed.csv"
+
+
+@pytest.fixture(scope="session")
+def small_reviewed():
+    """:func:`write_small_reviewed`, for fixtures of tests of training mechanics."""
+    return write_small_reviewed
+
+
 @pytest.fixture(scope="session")
 def tiny_paths(tmp_path_factory: pytest.TempPathFactory) -> config.Paths:
     """Paths of a temp project holding a 4,000-message corpus, weak labels and gold."""

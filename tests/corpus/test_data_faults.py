@@ -70,12 +70,13 @@ def test_data_faults_parquet_missing_column_quarantines_all_with_reason(tmp_path
 
 
 @pytest.fixture
-def faulty_project(tiny_paths, tmp_path):
+def faulty_project(tiny_paths, tmp_path, small_reviewed):
     """A project copy whose messages.parquet mixes 1,200 good rows with 6 bad ones."""
     p = config.Paths(root=tmp_path, data=tmp_path / "data", models=tmp_path / "models",
                      reports=tmp_path / "reports")
     p.raw.mkdir(parents=True)
     shutil.copytree(tiny_paths.gold, p.gold)
+    small_reviewed(p)
     good = pd.read_parquet(tiny_paths.messages).head(1200)
     bad = pd.DataFrame(BAD_ROWS).astype(object)
     bad["message_id"] = [f"bad{i}" for i in range(len(bad) - 1)] + [good["message_id"].iloc[1]]

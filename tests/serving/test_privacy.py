@@ -81,7 +81,7 @@ def test_privacy_serve_logs_and_errors_have_no_text(logs):
 
 
 @pytest.fixture(scope="module")
-def trained_with_canaries(tiny_paths, tmp_path_factory):
+def trained_with_canaries(tiny_paths, tmp_path_factory, small_reviewed):
     """Labeling + training on 800 messages plus canary rows (one good, one quarantined)."""
     from msgrisk import pipeline as training
     from msgrisk.training import labeling, tracking
@@ -91,6 +91,7 @@ def trained_with_canaries(tiny_paths, tmp_path_factory):
                      reports=root / "reports")
     p.raw.mkdir(parents=True)
     shutil.copytree(tiny_paths.gold, p.gold)
+    small_reviewed(p)
     messages = pd.read_parquet(tiny_paths.messages).head(800)
     canary_rows = messages.head(2).copy()
     canary_rows["message_id"] = ["canary-good", "canary-bad"]

@@ -20,7 +20,7 @@ N_MESSAGES = 1200
 
 
 @pytest.fixture
-def project(tiny_paths, tiny_bundle, tmp_path, monkeypatch):
+def project(tiny_paths, tiny_bundle, tmp_path, monkeypatch, small_reviewed):
     """A small project copy (1,200 messages) whose champion is a copy of ``tiny_bundle``."""
     root = tmp_path / "proj"
     p = config.Paths(root=root, data=root / "data", models=root / "models",
@@ -29,6 +29,7 @@ def project(tiny_paths, tiny_bundle, tmp_path, monkeypatch):
     pd.read_parquet(tiny_paths.messages).head(N_MESSAGES).to_parquet(p.messages, index=False)
     shutil.copy(tiny_paths.truth, p.truth)
     shutil.copytree(tiny_paths.gold, p.gold)
+    small_reviewed(p)
     p.interim.mkdir(parents=True)
     shutil.copy(tiny_paths.weak_labels, p.weak_labels)  # newer than messages: no relabel
     p.models.mkdir(parents=True)

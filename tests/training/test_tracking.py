@@ -13,11 +13,12 @@ from msgrisk.training import tracking
 
 
 @pytest.fixture(scope="module")
-def mlflow_project(tiny_paths, tmp_path_factory):
+def mlflow_project(tiny_paths, tmp_path_factory, small_reviewed):
     root = tmp_path_factory.mktemp("mlflow_project")
     shutil.copytree(tiny_paths.data, root / "data")
     p = config.Paths(root=root, data=root / "data", models=root / "models",
                      reports=root / "reports")
+    small_reviewed(p)
     mp = pytest.MonkeyPatch()
     mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
     mp.setenv("MSGRISK_MODELS_DIR", str(p.models))
