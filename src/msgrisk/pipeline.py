@@ -30,8 +30,8 @@ from msgrisk.training.train import (
     _truth_matrix,
     _warn_rules_only_labels,
     apply_feedback,
-    detector_dropout,
     dev_labels,
+    fit_model,
     fit_rows,
     load_reviewed_frame,
     load_training_frame,
@@ -119,7 +119,6 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     from msgrisk.serving.predict import Predictor
     from msgrisk.training import bundle as bundles
     from msgrisk.training import forced as forcing
-    from msgrisk.training.model import LinearRiskModel
 
     cfg = cfg or TrainConfig.from_file(DEFAULT_CONFIG)
     p = p or config.paths()
@@ -156,10 +155,7 @@ def train(cfg: TrainConfig | None = None, p: config.Paths | None = None,
     X = featurizer.transform(parsed)
     X_rev = featurizer.transform(parsed_rev) if len(rev) else X[:0]
     X_fit, Y_fit, W_fit = fit_rows(frame, X, Y, W, is_train, X_rev, Y_rev, rev_train, cfg)
-    X_fit, Y_fit, W_fit = detector_dropout(X_fit, Y_fit, W_fit, featurizer.detector_columns(),
-                                           cfg.detector_dropout)
-    model = LinearRiskModel(C=cfg.C, class_weight=cfg.class_weight)
-    model.fit(X_fit, Y_fit, W_fit)
+    model = fit_model(X_fit, Y_fit, W_fit, featurizer.detector_columns(), cfg)
 
     X_dev, Y_dev, dev_texts, dev_against = tuning_set(frame, Y, X, is_dev, rev, Y_rev, X_rev,
                                                       rev_dev, cfg, p)

@@ -317,7 +317,11 @@ class LinearScores:
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         """Calibrated scores in [0, 1], (n, n_labels)."""
         z = self.decision_function(X)  # first: an unfitted estimator says so there
-        return sigmoid(self.calib_a_ * z + self.calib_b_)
+        return self.scores_from_margins(z)
+
+    def scores_from_margins(self, z: np.ndarray) -> np.ndarray:
+        """Calibrated scores of raw margins (what :meth:`predict_proba` returns for ``X``)."""
+        return sigmoid(self.calib_a_ * np.asarray(z) + self.calib_b_)
 
     def predict(self, X: sp.spmatrix) -> np.ndarray:
         """0/1 decisions at the tuned thresholds, (n, n_labels)."""

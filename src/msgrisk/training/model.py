@@ -18,7 +18,7 @@ from sklearn.metrics import precision_recall_curve
 from sklearn.utils.validation import check_is_fitted
 
 from msgrisk.labels import RISK_LABELS
-from msgrisk.training.frozen import LinearScores, sigmoid
+from msgrisk.training.frozen import LinearScores
 
 
 class LinearRiskModel(LinearScores, BaseEstimator):
@@ -109,10 +109,6 @@ class LinearRiskModel(LinearScores, BaseEstimator):
         """
         return self.tune_thresholds_scores(self.predict_proba(X), Y, precision_target, beta,
                                            prevalence)
-
-    def scores_from_margins(self, z: np.ndarray) -> np.ndarray:
-        """Calibrated scores of raw margins (what :meth:`predict_proba` returns for ``X``)."""
-        return sigmoid(self.calib_a_ * np.asarray(z) + self.calib_b_)
 
     def tune_thresholds_scores(self, scores: np.ndarray, Y: np.ndarray,
                                precision_target: dict[str, float], beta: float = 1.0,

@@ -213,6 +213,16 @@ def fit_rows(frame: pd.DataFrame, X: Any, Y: np.ndarray, W: np.ndarray, is_train
     return X_fit, Y_fit, W_fit
 
 
+def fit_model(X_fit: Any, Y_fit: np.ndarray, W_fit: np.ndarray, columns: np.ndarray,
+              cfg: TrainConfig) -> Any:
+    """The served model's recipe on :func:`fit_rows`' output: :func:`detector_dropout` over
+    the detector ``columns``, then one :class:`~msgrisk.training.model.LinearRiskModel` fit."""
+    from msgrisk.training.model import LinearRiskModel
+
+    X_fit, Y_fit, W_fit = detector_dropout(X_fit, Y_fit, W_fit, columns, cfg.detector_dropout)
+    return LinearRiskModel(C=cfg.C, class_weight=cfg.class_weight).fit(X_fit, Y_fit, W_fit)
+
+
 def out_of_fold_margins(frame: pd.DataFrame, X: Any, Y: np.ndarray, W: np.ndarray,
                         is_train: np.ndarray, rev: pd.DataFrame, X_rev: Any, Y_rev: np.ndarray,
                         rev_train: np.ndarray, columns: np.ndarray, cfg: TrainConfig
@@ -221,14 +231,12 @@ def out_of_fold_margins(frame: pd.DataFrame, X: Any, Y: np.ndarray, W: np.ndarra
     writer, and the mask of the rows that got one.
 
     The reviewed train writers are cut into ``cfg.threshold_folds`` groups (seeded); per
-    group a model is fitted exactly like the served one (weak train rows plus the other
-    reviewed train writers) and scores the held-out writers. Stacked on reviewed-dev, these
-    rows give calibration and thresholds ~10x more held-out messages from many more writers
-    (including the everyday-chat and tone rounds, which are train-only) than dev alone: the
-    dev split's 8 writers are too few to read a precision-first threshold from.
+    group a model is fitted exactly like the served one (:func:`fit_model`: weak train rows
+    plus the other reviewed train writers) and scores the held-out writers. Stacked on
+    reviewed-dev, these rows give calibration and thresholds several times more held-out
+    messages, from many more writers, than dev alone: dev's few writers are too few to read
+    a precision-first threshold from.
     """
-    from msgrisk.training.model import LinearRiskModel
-
     margins = np.zeros((len(rev), len(RISK_LABELS)))
     scored = np.zeros(len(rev), bool)
     writers = np.array(sorted(rev.loc[rev_train, "writer"].unique()))
@@ -238,11 +246,8 @@ def out_of_fold_margins(frame: pd.DataFrame, X: Any, Y: np.ndarray, W: np.ndarra
     np.random.RandomState(cfg.seed).shuffle(writers)
     for fold in range(k):
         held = rev_train & rev["writer"].isin(set(writers[fold::k])).to_numpy()
-        X_fit, Y_fit, W_fit = fit_rows(frame, X, Y, W, is_train, X_rev, Y_rev,
-                                       rev_train & ~held, cfg)
-        X_fit, Y_fit, W_fit = detector_dropout(X_fit, Y_fit, W_fit, columns,
-                                               cfg.detector_dropout)
-        model = LinearRiskModel(C=cfg.C, class_weight=cfg.class_weight).fit(X_fit, Y_fit, W_fit)
+        model = fit_model(*fit_rows(frame, X, Y, W, is_train, X_rev, Y_rev, rev_train & ~held,
+                                    cfg), columns, cfg)
         margins[held] = model.decision_function(X_rev[held])
         scored |= held
     return margins, scored
