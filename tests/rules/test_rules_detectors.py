@@ -49,6 +49,9 @@ POSITIVES = [
     ("I'll refund you right now", "promise_refund"),
     ("I'll send a new one, no need to return", "promise_refund"),
     ("you will win the dispute", "promise_dispute"),
+    ("mi sen yuh a code by mistake, read it back to mi", "secret_code"),
+    ("I accidentally sent my verification code to your number, forward it", "secret_code"),
+    ("just send me the code", "secret_code"),
 ]
 
 HARD_NEGATIVES = [
@@ -67,6 +70,11 @@ HARD_NEGATIVES = [
     ("I'll refund once the return is inspected", {"promise_refund"}),
     ("I'm really disappointed, third time asking", {"insult", "accusation", "dismissive"}),
     ("I'm escalating this to Kingston Express Support", {"impersonation"}),
+    ("Tracking number JM 0042 7781 93, out for delivery", {"phone"}),
+    ("el tracking dice JM 7732 9100 45 en tránsito", {"phone"}),
+    ("pay first an mi sen di code", {"secret_code"}),
+    ("I will send the code once paid", {"secret_code"}),
+    ("I sent the wrong code by mistake, here is the right one", {"secret_code"}),
 ]
 OFF_PLATFORM_NEGATIVES = [text for text, _ in HARD_NEGATIVES[:11]]
 

@@ -51,6 +51,16 @@ def test_pipeline_features_have_fixed_keys(nlp) -> None:  # type: ignore[no-unty
     assert parse(TEXTS[0], nlp).features()["n_phone"] == 1.0
 
 
+def test_nonzero_features_are_the_nonzero_entries_in_order(nlp) -> None:  # type: ignore[no-untyped-def]
+    texts = [*TEXTS, "I DON'T use WhatsApp!!! why?", "Never share your OTP or password",
+             "ABCDEFGH lowercase", "order 12345678 ok"]
+    for msg in parse_batch(texts, nlp):
+        full = msg.features()
+        nonzero = msg.nonzero_features()
+        assert list(nonzero.items()) == [(k, v) for k, v in full.items() if v]
+    assert parse("I DON'T use WhatsApp!!!", nlp).nonzero_features()["n_exclaim"] == 3.0
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

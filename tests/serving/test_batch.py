@@ -73,7 +73,14 @@ def test_batch_non_string_text_rows_are_errors(tmp_path: Path) -> None:
     assert report["n_errors"] == 2
 
 
-def test_batch_workers_match_single_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fork_safe", [True, False], ids=["fork", "forkserver"])
+def test_batch_workers_match_single_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            fork_safe: bool) -> None:
+    """Both worker start methods (fork from a single-threaded parent, forkserver from a
+    threaded one) give the single-process output."""
+    from msgrisk.serving import batch
+
+    monkeypatch.setattr(batch, "_fork_is_safe", lambda: fork_safe)
     source = _frame(200)
     source.loc[[7, 150], "text"] = None
     src = tmp_path / "in.parquet"
@@ -87,6 +94,23 @@ def test_batch_workers_match_single_process(tmp_path: Path) -> None:
     assert a.loc[[7, 150], "labels"].tolist() == ["error", "error"]
     assert np.isnan(a.loc[7, "score_suspicious"])
     assert r1["label_counts"] == r2["label_counts"]
+
+
+def test_batch_fork_only_from_a_single_threaded_parent() -> None:
+    import threading
+
+    from msgrisk.serving.batch import _fork_is_safe
+
+    if threading.active_count() == 1:
+        assert _fork_is_safe()  # the main thread alone
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, daemon=True)
+    worker.start()
+    try:
+        assert not _fork_is_safe()  # any other thread might hold a lock the children need
+    finally:
+        stop.set()
+        worker.join()
 
 
 def test_batch_default_predictor_matches_predict_batch(tmp_path: Path) -> None:

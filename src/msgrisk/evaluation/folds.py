@@ -31,6 +31,7 @@ from msgrisk.training.train import (
     DEFAULT_CONFIG,
     TrainConfig,
     dev_labels,
+    fit_model,
     load_training_frame,
     make_featurizer,
     parse_texts,
@@ -61,7 +62,6 @@ def dev_fold_report(cfg: TrainConfig | None = None, p: config.Paths | None = Non
 
     from msgrisk import rules
     from msgrisk.rules import verdicts
-    from msgrisk.training.model import LinearRiskModel
 
     cfg = cfg or TrainConfig.from_file(DEFAULT_CONFIG)
     p = p or config.paths()
@@ -82,8 +82,8 @@ def dev_fold_report(cfg: TrainConfig | None = None, p: config.Paths | None = Non
         featurizer = make_featurizer(run)
         featurizer.fit([m for m, keep in zip(parsed, is_train, strict=True) if keep])
         X = featurizer.transform(parsed)
-        model = LinearRiskModel(C=run.C, class_weight=run.class_weight)
-        model.fit(X[is_train], Y[is_train], W[is_train])
+        model = fit_model(X[is_train], Y[is_train], W[is_train],
+                          featurizer.detector_columns(), run)
         dev_idx = np.flatnonzero(is_dev)
         model.calibrate(X[dev_idx], Y_dev)
         scores = model.predict_proba(X[dev_idx])
@@ -138,7 +138,6 @@ def reviewed_dev_sweep(grid: dict[str, list[str]], cfg: TrainConfig | None = Non
 
     from msgrisk import labels, rules
     from msgrisk.pipeline import deploy_prevalence
-    from msgrisk.training.model import LinearRiskModel
     from msgrisk.training.train import fit_rows, load_reviewed_frame
 
     cfg = cfg or TrainConfig.from_file(DEFAULT_CONFIG)
@@ -160,7 +159,7 @@ def reviewed_dev_sweep(grid: dict[str, list[str]], cfg: TrainConfig | None = Non
     n_words = rev["text"].str.split().str.len().to_numpy()
     keys = sorted(grid)
     rows = []
-    feats: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+    feats: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
     for values in itertools.product(*(grid[k] for k in keys)):
         chosen = dict(zip(keys, values, strict=True))
         if "precision" in chosen:  # one precision target for every label
@@ -173,12 +172,13 @@ def reviewed_dev_sweep(grid: dict[str, list[str]], cfg: TrainConfig | None = Non
             featurizer = make_featurizer(run)
             featurizer.fit([m for m, k in zip(parsed, is_train, strict=True) if k]
                            + [m for m, k in zip(parsed_rev, rev_train, strict=True) if k])
-            feats[fkey] = (featurizer.transform(parsed), featurizer.transform(parsed_rev))
-        X, X_rev = feats[fkey]
+            feats[fkey] = (featurizer.transform(parsed), featurizer.transform(parsed_rev),
+                           featurizer.detector_columns())
+        X, X_rev, columns = feats[fkey]
         Y, W = targets(frame, run)
         X_fit, Y_fit, W_fit = fit_rows(frame, X, Y, W, is_train, X_rev, Y_rev, rev_train, run)
         prior = deploy_prevalence(Y[is_train]) if run.deploy_prior else None
-        model = LinearRiskModel(C=run.C, class_weight=run.class_weight).fit(X_fit, Y_fit, W_fit)
+        model = fit_model(X_fit, Y_fit, W_fit, columns, run)  # exactly as the served model
         scores_all = model.predict_proba(X_rev[dev_idx])
         folds = []
         for tune_half in (0, 1):

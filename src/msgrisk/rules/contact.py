@@ -15,7 +15,7 @@ _PHONE_REGIONS = ("JM", "GB")
 # Words that make a number a phone number even when libphonenumber calls it invalid.
 _PHONE_CONTEXT = re.compile(
     r"\b(?:call\w*|text\w*|txt|phone|number|numba|no\.|cell|mobile|whatsapp|wa|reach|contact|"
-    r"digits|ring|dial|hit me|tel|link me|holla|signal|telegram|viber|sms)\b"
+    r"digits|ring|dial|hit me|tel|link me|holla|signal|telegram|viber|sms)\b", re.IGNORECASE
 )
 # Words that make a number an id, a price or a date instead.
 
@@ -26,20 +26,23 @@ def _digit_count(text: str) -> int:
 
 _STRONG_PHONE_CONTEXT = re.compile(
     r"\b(?:call|text|txt|phone|cell|mobile|whatsapp|wa|reach|contact|digits|ring|dial|holla|"
-    r"tel|sms|signal|telegram|viber)\b"
+    r"tel|sms|signal|telegram|viber)\b", re.IGNORECASE
 )
 _ID_WORD = re.compile(
     r"\b(?:order|tracking|track|waybill|invoice|ref|reference|receipt|awb|dhl|fedex|ups|usps|"
     r"parcel|package|shipment|id|sku|item|case|ticket|claim|dispute|jmd|usd|jd|price|total|cost|"
     r"paid|amount|bill|account|acct|trn|postcode|zip|serial|imei|model|confirmation|transaction|"
     r"code|listing|product|part|batch|lot|voucher|coupon)"
-    r"\b|[#$€£]"
+    r"\b|[#$€£]", re.IGNORECASE  # case-blind: libphonenumber also reads the raw text
 )
 
 
-# What may sit between an id word and its number: "tracking number is", "receipt #".
+# What may sit between an id word and its number: "tracking number is", "receipt #",
+# "tracking says JM ..." (a postal country or carrier prefix before the digits).
 _ID_GAP = re.compile(
-    r"^[\s#:=.\-]*(?:(?:number|numer|no|num|is|was|of|id|code|ref|for|nr)\b[\s#:=.\-]*)*$"
+    r"^[\s#:=.\-]*(?:(?:number|numer|no|num|is|was|of|id|code|ref|for|nr|says|shows|reads|"
+    r"dice|es|n[uú]mero)\b[\s#:=.\-]*)*"
+    r"(?:(?:jm|us|cn|gb|uk|ca|rr|ee|lp|ly|lx|ua|cp|rb|rs|ec)[\s#:=.\-]*)?$", re.IGNORECASE
 )
 
 

@@ -29,17 +29,31 @@ _CODE = words(
     r"the code (?:(?:we|i|they|kx|it|you|that|which)\s+)?(?:just\s+)?(?:sent|send|texted|got|"
     r"received|get|gave)", r"code (?:you|u) (?:just )?(?:got|received|get)",
 )
+# "... an mi sen di code", "I'll send the code": the writer gives a code, nobody asks for one
+# (fixed-width look-behinds: the subject right before the verb).
+_SELF_SUBJECT_BEFORE = "".join(
+    rf"(?<!\b{subject} )" for subject in (
+        "i", "mi", "we", "i'll", "ill", "we'll", "i will", "we will", "mi wi", "mi a go",
+        "i can", "mi can", "i'd", "i go"))
 # Requests for a one-time code that need no other cue.
 _CODE_ASK = words(
     r"code (?:that |which )?(?:you|u|yuh|yu) (?:just )?(?:got|received|get|gets)",
     r"code (?:dem |they |kx |we |i |it )?(?:sen|sent|texted|went) (?:to )?(?:you|yuh|u|your|yr|ur)",
     r"(?:what|wah|wat|which) (?:code|numbers?|digits)(?: dem| did| do)? (?:you|u|yuh|they|kx|di)",
     r"(?:\d|four|five|six|eight)[\s-]?digits? code", r"(?:6|six|4|four|5|five|8|eight) (?:numbers|digits)",
-    r"(?:send|sen|give|gi|tell|share|forward|read|type|screenshot|email|text|drop|pass|enter|put)"
-    r" (?:me |mi |us )?(?:the |di |that |dat |your |yuh |ur |yr )?(?:new |sms |text )?code",
+    _SELF_SUBJECT_BEFORE
+    + r"(?:send|sen|give|gi|tell|share|forward|read|type|screenshot|email|text|drop|pass|enter|"
+    r"put) (?:me |mi |us )?(?:the |di |that |dat |your |yuh |ur |yr )?(?:new |sms |text )?code",
     r"(?:the )?numbers in the (?:text|sms|message)", r"code (?:on|pon) (?:wa|whatsapp|ig|telegram)",
     r"code (?:that was |which was )?(?:sent|texted) to", r"code from (?:your|yr|ur|yuh) phone",
     r"need (?:the|di|dat|that) code", r"code expires",
+    # the "I sent my code to your phone by mistake, send it back" grab
+    r"(?:sent|sen|send|texted)\s+(?:you|yuh|u|yu)\s+(?:(?:a|the|di|my|mi)\s+)?(?:\w+\s+)?"
+    r"code\s+(?:by mistake|by accident|accidentally)",
+    r"(?:sent|sen|send|texted)\s+(?:(?:a|the|di|my|mi)\s+)?(?:\w+\s+)?code\s+(?:to|pon|on)\s+"
+    r"(?:your|yuh|ur|yu|you|u)\b[^.!?]{0,25}\b(?:by mistake|by accident|accidentally)",
+    r"(?:by mistake|by accident|accidentally)\s+(?:sent|sen|send|texted)\s+(?:(?:my|mi|a|the|di)\s+)?"
+    r"(?:\w+\s+)?code\s+(?:to|pon|on)\s+(?:your|yuh|ur|yu|you|u)\b",
     r"(?:read|send|sen) (?:dem|them) out", r"the code\b[^.!?]{0,60}\b(?:send|sen|type|read|give) "
     r"(?:it|dem|them)",
 )

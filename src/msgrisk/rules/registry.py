@@ -69,8 +69,17 @@ def labeling_function(
 
 
 def spanless_lfs() -> list[LabelingFunction]:
-    """The LFs that may vote on a message without detector spans."""
-    return [lf for lf in LABELING_FUNCTIONS if not lf.needs_spans]
+    """The LFs that may vote on a message without detector spans (computed once per
+    registry size: LFs register at import time, and ``votes`` asks for every message)."""
+    cached = _SPANLESS.get(len(LABELING_FUNCTIONS))
+    if cached is None:
+        _SPANLESS.clear()
+        cached = _SPANLESS[len(LABELING_FUNCTIONS)] = [
+            lf for lf in LABELING_FUNCTIONS if not lf.needs_spans]
+    return cached
+
+
+_SPANLESS: dict[int, list[LabelingFunction]] = {}
 
 
 def _source_digest() -> str:

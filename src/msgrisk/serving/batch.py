@@ -49,6 +49,19 @@ def _init_worker(model: str | None) -> None:
         _predictor, _predictor_model = load_predictor(model), model
 
 
+def _fork_is_safe() -> bool:
+    """Whether forking this process is safe: ``fork`` exists here and no Python thread but
+    the main one (and tqdm's sleeping monitor, which the children never touch) is running."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    from tqdm._monitor import TMonitor
+
+    return all(t is threading.main_thread() or isinstance(t, TMonitor)
+               for t in threading.enumerate())
+
+
 def error_row(reason: str) -> list[Any]:
     """Output values of a row that could not be scored (``labels="error"`` + the reason)."""
     return [ERROR, ERROR, *[math.nan] * len(RISK_LABELS), None, reason]
@@ -184,16 +197,33 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
                 rows[i] = row
             bar.update(len(idx))
         return
-    # why forkserver: forking this parent (pyarrow/tqdm threads) could deadlock the children,
-    # and spawn would re-import spaCy (seconds) and reload the bundle in every worker; the
-    # forkserver imports msgrisk and loads the bundle once (serving/_prefork.py) and forks
-    # clean, single-threaded copies that share it
-    context = multiprocessing.get_context("forkserver")
-    os.environ["MSGRISK_PREFORK_MODEL"] = model or "-"
-    context.set_forkserver_preload(["msgrisk.serving._prefork"])
+    # The parent loads the predictor first (it scores too, see below). Then the workers:
+    # - fork, when this process runs no other thread that could hold a lock the children
+    #   need: they start in milliseconds and share the loaded predictor copy-on-write;
+    # - forkserver otherwise (e.g. predict_file called from a threaded server): forking a
+    #   threaded parent could deadlock the children, and spawn would re-import spaCy and
+    #   reload the bundle in every worker; the forkserver does that once
+    #   (serving/_prefork.py) and forks clean single-threaded copies that share it, while
+    #   the parent scores chunks itself until the first worker answers.
+    _init_worker(model)
+    preloaded = _fork_is_safe()
+    if preloaded:
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        os.environ["MSGRISK_PREFORK_MODEL"] = model or "-"
+        context.set_forkserver_preload(["msgrisk.serving._prefork"])
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
+                               initializer=_init_worker, initargs=(model,))
+    if preloaded:
+        # fork start: every worker is forked at the first submit, from this thread, now,
+        # while no lock (the predictor's included) is held by anyone
+        pool.submit(int).result()
     todo: deque[list[int]] = deque(chunks)
     lock = threading.Lock()
     workers_up = threading.Event()
+    if preloaded:
+        workers_up.set()
     failure: list[BaseException] = []
 
     def take() -> list[int] | None:
@@ -208,22 +238,20 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
 
     def feed() -> None:
         """Keep one chunk in flight per worker until the queue is empty. Runs in a thread:
-        the first submit blocks until the forkserver has imported spaCy and loaded the
-        bundle (seconds), and the parent scores chunks itself meanwhile."""
+        with the forkserver, the first submit blocks until the server has imported spaCy
+        and loaded the bundle (seconds), and the parent scores chunks itself meanwhile."""
         try:
-            with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
-                                     initializer=_init_worker, initargs=(model,)) as pool:
-                running: dict[Any, list[int]] = {}
-                while True:
-                    while len(running) < workers and (idx := take()) is not None:
-                        running[pool.submit(_score_chunk, [values[i] for i in idx],
-                                            batch_size)] = idx
-                    if not running:
-                        return
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    workers_up.set()
-                    for future in done:
-                        store(running.pop(future), future.result())
+            running: dict[Any, list[int]] = {}
+            while True:
+                while len(running) < workers and (idx := take()) is not None:
+                    running[pool.submit(_score_chunk, [values[i] for i in idx],
+                                        batch_size)] = idx
+                if not running:
+                    return
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                workers_up.set()
+                for future in done:
+                    store(running.pop(future), future.result())
         except BaseException as err:  # re-raised in the calling thread
             failure.append(err)
             with lock:
@@ -234,7 +262,6 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
     try:
         # the parent scores until the first worker answers (covering the workers' start-up),
         # then leaves the CPUs to the workers it was asked for
-        _init_worker(model)
         while not workers_up.is_set() and (idx := take()) is not None:
             store(idx, _score_chunk([values[i] for i in idx], batch_size))
     except BaseException:
@@ -243,5 +270,6 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
         raise
     finally:
         feeder.join()
+        pool.shutdown()
     if failure:
         raise failure[0]

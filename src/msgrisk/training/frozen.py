@@ -197,7 +197,7 @@ def detector_triplets(messages: Sequence[ParsedMessage], keys: Sequence[str], sc
     vals: list[float] = []
     column = {key: j for j, key in enumerate(keys)}
     for i, message in enumerate(messages):
-        for key, raw in message.features().items():  # only the non-zero ones become entries
+        for key, raw in message.nonzero_features().items():
             j = column.get(key)
             value = abs(float(raw)) if j is not None else 0.0
             if value:
