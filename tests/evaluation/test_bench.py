@@ -59,6 +59,8 @@ def test_bench_small_run_measures_every_system(tiny_paths, tiny_bundle, tmp_path
                     "cold_load_s", "artefact_mb", "throughput_vs_tfidf"):
             assert s[key] is not None, (name, key)
         assert s["latency"]["n"] == 5 and s["peak_rss_mb"] > 0
+        windows = s["batch_msg_per_s_windows"]
+        assert len(windows) == 3 and min(windows) <= s["batch_msg_per_s"] <= max(windows)
     assert systems["msgrisk"]["test_macro_f1"] > 0.3
     stages = systems["msgrisk"]["stages"]
     assert stages["tokenizer_msg_per_s"] > stages["spacy_pipeline_msg_per_s"] > 0

@@ -9,6 +9,7 @@ and ``docs/benchmarks.md`` is regenerated from that JSON.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -32,6 +33,8 @@ PACKAGES = ("msgrisk", "spacy", "scikit-learn", "numpy", "pandas", "torch")
 
 #: Single-message latency is measured this many times; the median round's p99 is reported.
 LATENCY_ROUNDS = 3
+#: consecutive windows of the batch texts timed apart; the batch figure is the median window
+BATCH_WINDOWS = 3
 #: Fresh-process cold starts per system; the median is reported.
 COLD_STARTS = 5
 #: What a user runs: process start -> first prediction, through the public API.
@@ -97,9 +100,18 @@ def _child(spec_path: str) -> None:
     cold = _since_process_start()
     inputs = json.loads(Path(spec["inputs"]).read_text())
     texts = inputs["texts"]
-    t0 = time.perf_counter()
-    y_all = decide(texts)
-    batch_s = time.perf_counter() - t0
+    # three consecutive windows of fresh texts, each timed: the batch figure is the median
+    # window's rate, so one noisy stretch on a shared VM does not decide the ratio
+    bounds = np.linspace(0, len(texts), BATCH_WINDOWS + 1).astype(int)
+    parts, window_s = [], []
+    windows = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
+    for lo, hi in windows:
+        t0 = time.perf_counter()
+        parts.append(np.asarray(decide(texts[lo:hi])).reshape(hi - lo, -1))
+        window_s.append(time.perf_counter() - t0)
+    y_all = np.concatenate(parts)
+    batch_s = sum(window_s)
+    window_rates = [(hi - lo) / s for (lo, hi), s in zip(windows, window_s, strict=True)]
     y_gold = decide(inputs["gold"]) if inputs["gold"] else np.zeros((0, 4), dtype=int)
     single = inputs["latency"]
     rounds = []
@@ -115,7 +127,9 @@ def _child(spec_path: str) -> None:
     latency["p99_ms_rounds"] = [r["p99_ms"] for r in rounds]
     out: dict[str, Any] = {
         "cold_load_s": round(cold, 3), "batch_s": round(batch_s, 3),
-        "batch_msg_per_s": round(len(texts) / batch_s, 1), "latency": latency,
+        "batch_msg_per_s": round(float(np.median(window_rates)), 1),
+        "batch_msg_per_s_windows": [round(r, 1) for r in window_rates],
+        "batch_msg_per_s_overall": round(len(texts) / batch_s, 1), "latency": latency,
         "y_test": np.asarray(y_all)[inputs["test_idx"]].astype(int).tolist(),
         "y_gold": np.asarray(y_gold).astype(int).tolist()}
     if spec["system"] == "msgrisk":
@@ -175,11 +189,14 @@ def workers_scaling(location: str, texts: list[str], work: Path) -> dict[str, An
     """``predict-file`` with 1 and 2 worker processes on the same file: msg/s and speed-up."""
     import pandas as pd
 
-    from msgrisk.serving.batch import predict_file
+    from msgrisk.serving.batch import _init_worker, predict_file
 
     src = work / "scaling.parquet"
     pd.DataFrame({"text": texts}).to_parquet(src, index=False)
     out: dict[str, Any] = {"n_messages": len(texts)}
+    # load the bundle in this process first: neither timed run pays the one-time load
+    # (predict_file keeps it per model), so the ratio is scoring + worker start-up only
+    _init_worker(location)
     for workers in (1, 2):
         t0 = time.perf_counter()
         predict_file(src, work / f"scaled{workers}.parquet", workers=workers, model=location)
@@ -432,7 +449,8 @@ def _targets_section(bench: dict[str, Any]) -> list[str]:
     lines = ["", "## Targets vs measured", "", "| target | measured | met |", "|---|---|---|"]
     if ours and tfidf and "latency" in ours:
         ratio = ours.get("throughput_vs_tfidf")
-        lines.append(f"| batch throughput ≥ 1.0× TF-IDF+LR | {_cell(ratio, 2)}× "
+        lines.append(f"| batch throughput ≥ 1.0× TF-IDF+LR (median of {BATCH_WINDOWS} windows) | "
+                     f"{_cell(ratio, 2)}× "
                      f"({_cell(ours['batch_msg_per_s'], 0)} vs {_cell(tfidf['batch_msg_per_s'], 0)}"
                      f" msg/s) | {ratio is not None and ratio >= 1.0} |")
         rules_ratio = systems.get("rules", {}).get("throughput_vs_tfidf")
