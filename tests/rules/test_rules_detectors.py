@@ -52,6 +52,10 @@ POSITIVES = [
     ("mi sen yuh a code by mistake, read it back to mi", "secret_code"),
     ("I accidentally sent my verification code to your number, forward it", "secret_code"),
     ("just send me the code", "secret_code"),
+    ("ring m3 on 876 55five o1six3 after 5", "phone"),
+    ("mi number a eight seven six, tree two one, 4 four 0 nine", "phone"),
+    ("Signal better for this kind of order. 876-290-4418.", "phone"),
+    ("Gimme yuh WhatsApp nuh, easier fi sen video", "contact"),
 ]
 
 HARD_NEGATIVES = [

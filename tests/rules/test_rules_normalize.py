@@ -26,6 +26,11 @@ from msgrisk.rules import normalize
         ("whats@pp", "whatsapp"),
         ("what\u200bs\u200dapp", "whatsapp"),
         ("send the nubmer", "number"),
+        # digits glued to number words, Patois "tree", o / l for 0 / 1 in spaced digits
+        ("876 55five o1six3", "876 555 0163"),
+        ("876 3two1 8o45", "876 321 8045"),
+        ("eight seven six, tree two one, 4 four 0 nine", "8763214409"),
+        ("876 - 5 5 5 - O l 5 4", "5550154"),
     ],
 )
 def test_normalize_deobfuscates(text: str, expected: str) -> None:
@@ -34,7 +39,8 @@ def test_normalize_deobfuscates(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["KX-87655501", "1Z999AA10123456784", "JMD 8,765.00", "john@gmail.com", "24hrs at 5pm"],
+    ["KX-87655501", "1Z999AA10123456784", "JMD 8,765.00", "john@gmail.com", "24hrs at 5pm",
+     "i saw a tree two days ago", "the o l d house, 5 people", "2o2o", "buy 2 get 1 free"],
 )
 def test_normalize_keeps_ids_and_emails(text: str) -> None:
     assert normalize(text).text == text.lower()

@@ -2,9 +2,10 @@
 fresh for these tests): everyday chat comes out ``fine``; clear risky messages are caught.
 
 The issue asks for *all* of them. Measured on the champion of 2026-12-03 after round 4 of
-the reviewed set, with out-of-fold thresholds (README, Known limits): 320/320 everyday
-messages fine; 16, 18, 15 and 0 of 110 clear suspicious, off_platform, aggressive and
-promise messages missed (after the style round: 8, 13, 16, 0; before it: 319/320 fine; 7,
+the reviewed set, with out-of-fold thresholds, the phone and one-time-code rules forced
+and the obfuscation fixes (README, Known limits): 320/320 everyday messages fine; 14, 15,
+15 and 0 of 110 clear suspicious, off_platform, aggressive and promise messages missed
+(before those rule changes: 16, 18, 15, 0; after the style round: 8, 13, 16, 0; before it: 319/320 fine; 7,
 10, 15, 0 missed). These tests run the *tiny* test model (the
 same training recipe on a 4,000-message corpus), which misses a few more: 17/110 suspicious
 after the style round (secret requests it scores just under its threshold). The bars below

@@ -39,8 +39,8 @@ _ID_WORD = re.compile(
 
 # What may sit between an id word and its number: "tracking number is", "receipt #",
 # "tracking says JM ..." (a postal country or carrier prefix before the digits).
-_ID_GAP = re.compile(
-    r"^[\s#:=.\-]*(?:(?:number|numer|no|num|is|was|of|id|code|ref|for|nr|says|shows|reads|"
+_ID_GAP = re.compile(  # not across a sentence end: "this kind of order. 876-290-4418"
+    r"^(?![.!?]\s)[\s#:=.\-]*(?:(?:number|numer|no|num|is|was|of|id|code|ref|for|nr|says|shows|reads|"
     r"dice|es|n[uú]mero)\b[\s#:=.\-]*)*"
     r"(?:(?:jm|us|cn|gb|uk|ca|rr|ee|lp|ly|lx|ua|cp|rb|rs|ec)[\s#:=.\-]*)?$", re.IGNORECASE
 )
@@ -275,6 +275,8 @@ _CONTACT = words(
     r"why pay (?:the )?(?:platform|kx|app|fees?)", r"no need for (?:kx|the app|the platform|here)",
     r"(?:get|have|need|want) (?:your|ur|yr|yuh) (?:personal |cell |mobile |phone |whatsapp |"
     r"private |direct )?(?:number|numba|#|digits|cell|contact|email)",
+    r"(?:gimme|gi mi|give me|send me|sen mi|drop me|pass me) (?:your|ur|yr|yuh|yu) (?:whatsapp|wa|"
+    r"ig|insta|instagram|telegram|snap|snapchat|facebook|fb|number|numba|digits|email|contact)",
     r"(?:what'?s|whats|wat|wah) (?:ur|your|yr|yuh) #", r"(?:pasas|das|dame|envíame) tu n[uú]mero",
     r"n[uú]mero de tel[eé]fono", r"(?:buy|order|get) (?:it |them )?from \S+ instead",
     r"cheaper (?:dan|than) (?:yah|here|on here|di app|the app)", r"the app charges",

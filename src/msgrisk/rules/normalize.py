@@ -1,8 +1,9 @@
 """De-obfuscation that remembers where every character came from.
 
 ``normalize(text)`` applies a fixed sequence of regex passes (keycaps, invisible
-characters, NFKC, lowercasing, spelled-out and spaced digits, spelled-out
-e-mail punctuation, spaced letters, leetspeak, letter repeats, keyword typos).  Each pass is a list of
+characters, NFKC, lowercasing, spelled-out digits (Patois "tree" included), digits glued to
+number words ("55five", "3two1"), spaced digits (with o / l for 0 / 1 among them),
+spelled-out e-mail punctuation, spaced letters, leetspeak, letter repeats, keyword typos).  Each pass is a list of
 non-overlapping edits; the offset maps are rebuilt only when a pass actually
 edits something, so a plain ASCII message costs a few regex scans.  Every
 pattern uses bounded quantifiers so the passes stay linear on hostile input.
@@ -31,10 +32,10 @@ _PUNCT = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": 
           "\u2013": "-", "\u2014": "-", "\u2212": "-"}
 
 _DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "tree": "3",
+    "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }
-_NUM_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|o)"
+_NUM_WORD = r"(?:zero|oh|one|two|three|tree|four|five|six|seven|eight|nine|o)"
 _NUM_TOKEN = rf"(?:(?:double|triple)[ -]?{_NUM_WORD}|{_NUM_WORD}|\d{{1,4}})"
 # A run of number words and short digit groups; converted only if it holds >= 3 words
 # and >= 7 digits in total, which keeps "one or two" and "2 of them" untouched.
@@ -42,13 +43,17 @@ _NUM_RUN = re.compile(rf"\b{_NUM_TOKEN}(?:[ ,.\-]{{1,3}}{_NUM_TOKEN}\b){{2,24}}"
 _NUM_PART = re.compile(rf"(double|triple)?[ -]?({_NUM_WORD})|(\d+)")
 # Single digits separated by spaces, dots or dashes: "8 7 6 5 5 5 0 1 4 2".
 _SPACED_DIGITS = re.compile(r"(?<!\d)\d(?:[ .\-_]{1,2}\d(?!\d)){5,24}")
+# The same with the letters o / l for 0 / 1 ("5 5 5 - o l 5 4"), if >= 5 are real digits.
+_SPACED_MIXED = re.compile(r"(?<!\w)[\dol](?:[ .\-_]{1,3}[\dol](?!\w)){5,24}")
+_SPACED_MIXED_MAP = str.maketrans({"o": "0", "l": "1"})
 _SEP = re.compile(r"[ .\-_,]")
 _ANY_DIGIT = re.compile(r"\d")
-_NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|o)\b")
-# Digits glued to number words or a letter o: "876five550142", "o142", "2o2o". Converted
-# only when the token holds >= 3 real digits (so words like "someone" stay untouched).
+_NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|tree|four|five|six|seven|eight|nine|o)\b")
+# Digits glued to number words or a letter o: "876five550142", "o142", "55five", "3two1".
+# Converted only when the token holds >= 2 real digits (so words like "someone" stay
+# untouched) and, with only 2, a number word ("2o2o" stays).
 _GLUED_WORDS = "|".join(sorted((w for w in _DIGIT_WORDS if w != "oh"), key=len, reverse=True))
-_GLUED = re.compile(rf"\b(?:\d|{_GLUED_WORDS}){{4,40}}\b")
+_GLUED = re.compile(rf"\b(?:\d|{_GLUED_WORDS}){{3,40}}\b")
 _GLUED_PART = re.compile(rf"\d|{_GLUED_WORDS}")
 
 _TLD = r"(?:com|net|org|co|jm|io|info|biz|me|us|uk|ca|edu|gov|ly|xyz|shop|store|site|online|ee|bio|link)"
@@ -163,9 +168,19 @@ def _num_run(m: re.Match[str]) -> str | None:
 def _glued(m: re.Match[str]) -> str | None:
     token = m.group(0)
     digits = sum(ch.isdigit() for ch in token)
-    if digits < 3 or digits == len(token):
+    if digits < 2 or digits == len(token):
         return None
-    return "".join(_DIGIT_WORDS.get(part, part) for part in _GLUED_PART.findall(token))
+    parts = _GLUED_PART.findall(token)
+    if len(parts) < 3 or (digits == 2 and all(len(part) == 1 for part in parts)):
+        return None  # "2o2o", "1o1": digits and the letter o only, too little to call a number
+    return "".join(_DIGIT_WORDS.get(part, part) for part in parts)
+
+
+def _spaced_mixed(m: re.Match[str]) -> str | None:
+    run = m.group(0)
+    if sum(ch.isdigit() for ch in run) < 5:
+        return None
+    return _SEP.sub("", run).translate(_SPACED_MIXED_MAP)
 
 
 def _leet(m: re.Match[str], text: str) -> str | None:
@@ -204,6 +219,8 @@ def normalize(text: str) -> Normalized:
     if has_digit:
         b.sub(_GLUED, _glued)
         b.sub(_SPACED_DIGITS, lambda m: _SEP.sub("", m.group(0)))
+        if " o " in b.text or " l " in b.text:
+            b.sub(_SPACED_MIXED, _spaced_mixed)
     if " at " in b.text or "dot" in b.text or "@" in b.text or "[at" in b.text or "(at" in b.text:
         b.sub(_BRACKET_AT, lambda m: "@")
         b.sub(_BRACKET_DOT, lambda m: ".")
