@@ -48,7 +48,7 @@ _SPACED_MIXED = re.compile(r"(?<!\w)[\dol](?:[ .\-_]{1,3}[\dol](?!\w)){5,24}")
 _SPACED_MIXED_MAP = str.maketrans({"o": "0", "l": "1"})
 _SEP = re.compile(r"[ .\-_,]")
 _ANY_DIGIT = re.compile(r"\d")
-_NUM_HINT = re.compile(r"\b(?:zero|oh|one|two|three|tree|four|five|six|seven|eight|nine|o)\b")
+_NUM_HINT = re.compile(rf"\b{_NUM_WORD}\b")
 # Digits glued to number words or a letter o: "876five550142", "o142", "55five", "3two1".
 # Converted only when the token holds >= 2 real digits (so words like "someone" stay
 # untouched) and, with only 2, a number word ("2o2o" stays).

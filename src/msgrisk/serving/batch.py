@@ -56,10 +56,8 @@ def _fork_is_safe() -> bool:
         return False
     if threading.current_thread() is not threading.main_thread():
         return False
-    from tqdm._monitor import TMonitor
-
-    return all(t is threading.main_thread() or isinstance(t, TMonitor)
-               for t in threading.enumerate())
+    monitor = getattr(tqdm, "monitor", None)  # tqdm's class-level monitor thread, if started
+    return all(t is threading.main_thread() or t is monitor for t in threading.enumerate())
 
 
 def error_row(reason: str) -> list[Any]:
@@ -197,7 +195,7 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
                 rows[i] = row
             bar.update(len(idx))
         return
-    # The parent loads the predictor first (it scores too, see below). Then the workers:
+    # The parent loads the predictor first. Then the workers:
     # - fork, when this process runs no other thread that could hold a lock the children
     #   need: they start in milliseconds and share the loaded predictor copy-on-write;
     # - forkserver otherwise (e.g. predict_file called from a threaded server): forking a
@@ -215,15 +213,18 @@ def _run_chunks(chunks: list[list[int]], values: list[Any], rows: list[Any], bat
         context.set_forkserver_preload(["msgrisk.serving._prefork"])
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context,
                                initializer=_init_worker, initargs=(model,))
+    workers_up = threading.Event()
     if preloaded:
         # fork start: every worker is forked at the first submit, from this thread, now,
         # while no lock (the predictor's included) is held by anyone
-        pool.submit(int).result()
+        try:
+            pool.submit(int).result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+        workers_up.set()
     todo: deque[list[int]] = deque(chunks)
     lock = threading.Lock()
-    workers_up = threading.Event()
-    if preloaded:
-        workers_up.set()
     failure: list[BaseException] = []
 
     def take() -> list[int] | None:
